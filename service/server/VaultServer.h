@@ -1,0 +1,78 @@
+#pragma once
+
+#include "Clock.h"
+#include "crypto/Kdf.h"
+#include "crypto/SecureBytes.h"
+#include "http/HttpLimits.h"
+#include "http/Router.h"
+#include "vault/Vault.h"
+
+#include <QObject>
+#include <QSslConfiguration>
+#include <memory>
+#include <optional>
+
+namespace cortex::store {
+class Database;
+}
+namespace cortex::vault {
+class SecretService;
+}
+namespace cortex::http {
+class HttpServer;
+}
+
+namespace cortex::api {
+class AdminAuth;
+struct ApiContext;
+} // namespace cortex::api
+
+namespace cortex {
+
+// The composition root of the service: store, vault, API routes and the HTTP adapter. Tests
+// build one directly (a temp data dir, port 0); main.cpp builds one from ServerOptions.
+class VaultServer : public QObject
+{
+    Q_OBJECT
+public:
+    // Opens (creating) the store in dataDir, which is created with mode 0700 if missing.
+    // Throws store::StoreError.
+    VaultServer(const QString &dataDir, const Clock &clock, http::HttpLimits limits = {},
+                QObject *parent = nullptr);
+    ~VaultServer() override;
+
+    bool isInitialized();
+    vault::Vault &vault() { return *m_vault; }
+
+    // Initialises the vault with a password keyslot, unsealed. The admin token is the given
+    // one, or a generated one that is returned (and never stored in the clear).
+    QByteArray initialize(const crypto::SecureBytes &password, crypto::KdfProfile profile,
+                          std::optional<QByteArray> adminToken = std::nullopt);
+    vault::Vault::UnsealResult unseal(const crypto::SecureBytes &password);
+
+    bool listen(const QHostAddress &address, quint16 port,
+                std::optional<QSslConfiguration> tls, QString *error);
+    quint16 port() const;
+    // "http://HOST:PORT" or "https://HOST:PORT", IPv6 hosts in brackets.
+    QString url() const;
+    QString dataDir() const { return m_dataDir; }
+
+    // A fresh admin token: "cvadm_" + 32 random bytes, base64url.
+    static QByteArray generateAdminToken();
+
+private:
+    http::HttpResponse gate(const http::Route &route, http::HttpRequest &request);
+
+    QString m_dataDir;
+    const Clock &m_clock;
+    http::HttpLimits m_limits;
+    std::unique_ptr<store::Database> m_db;
+    std::unique_ptr<vault::Vault> m_vault;
+    std::unique_ptr<vault::SecretService> m_secrets;
+    std::unique_ptr<api::AdminAuth> m_adminAuth;
+    std::unique_ptr<api::ApiContext> m_context;
+    http::Router m_router;
+    http::HttpServer *m_http = nullptr; // child QObject
+};
+
+} // namespace cortex

@@ -1,0 +1,191 @@
+#include "http/RequestFraming.h"
+
+#include <QByteArray>
+#include <QList>
+
+namespace cortex::http {
+
+namespace {
+constexpr qint64 MaxChunkLine = 1024;
+
+QByteArray trimmedLower(QByteArrayView v)
+{
+    return v.trimmed().toByteArray().toLower();
+}
+} // namespace
+
+RequestFraming::RequestFraming(qint64 maxHeadBytes, qint64 maxBodyBytes)
+    : m_maxHead(maxHeadBytes), m_maxBody(maxBodyBytes)
+{
+}
+
+RequestFraming::Verdict RequestFraming::fail(Verdict v)
+{
+    m_failure = v;
+    return v;
+}
+
+RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
+{
+    if (m_failure != Verdict::Ok)
+        return m_failure;
+
+    qsizetype i = 0;
+    const qsizetype n = bytes.size();
+    while (i < n) {
+        switch (m_state) {
+        case State::Idle:
+            // Stray CRLF between pipelined requests is allowed (RFC 9112 §2.2).
+            if (bytes[i] == '\r' || bytes[i] == '\n') {
+                ++i;
+                break;
+            }
+            m_state = State::Head;
+            m_line.clear();
+            m_headBytes = 0;
+            m_contentLength = -1;
+            m_chunked = false;
+            m_bodyTotal = 0;
+            [[fallthrough]];
+        case State::Head: {
+            const char c = bytes[i++];
+            if (++m_headBytes > m_maxHead)
+                return fail(Verdict::HeadTooLarge);
+            if (c != '\n') {
+                m_line.append(c);
+                break;
+            }
+            if (m_line.endsWith('\r'))
+                m_line.chop(1);
+            if (m_line.isEmpty()) {
+                const Verdict v = finishHead();
+                if (v != Verdict::Ok)
+                    return fail(v);
+                break;
+            }
+            const qsizetype colon = m_line.indexOf(':');
+            if (colon > 0) {
+                const QByteArray name = trimmedLower(QByteArrayView(m_line).first(colon));
+                const QByteArrayView value = QByteArrayView(m_line).sliced(colon + 1);
+                if (name == "content-length") {
+                    bool ok = false;
+                    const qint64 len = value.trimmed().toLongLong(&ok);
+                    // Conflicting or unparsable lengths are a smuggling vector: refuse them.
+                    if (!ok || len < 0 || (m_contentLength >= 0 && m_contentLength != len))
+                        return fail(Verdict::Malformed);
+                    m_contentLength = len;
+                } else if (name == "transfer-encoding") {
+                    const QByteArray te = trimmedLower(value);
+                    if (te == "chunked")
+                        m_chunked = true;
+                    else
+                        return fail(Verdict::Malformed); // gzip etc. are not accepted
+                }
+            }
+            m_line.clear();
+            break;
+        }
+        case State::Body: {
+            const qint64 take = qMin<qint64>(m_bodyRemaining, n - i);
+            i += take;
+            m_bodyRemaining -= take;
+            if (m_bodyRemaining == 0)
+                m_state = State::Idle;
+            break;
+        }
+        case State::ChunkSize:
+        case State::Trailers: {
+            const char c = bytes[i++];
+            if (c != '\n') {
+                m_line.append(c);
+                if (m_line.size() > MaxChunkLine)
+                    return fail(Verdict::Malformed);
+                break;
+            }
+            if (m_line.endsWith('\r'))
+                m_line.chop(1);
+            if (m_state == State::Trailers) {
+                if (m_line.isEmpty())
+                    m_state = State::Idle;
+                m_line.clear();
+                break;
+            }
+            if (!parseChunkSizeLine())
+                return fail(Verdict::Malformed);
+            if (m_bodyTotal > m_maxBody)
+                return fail(Verdict::BodyTooLarge);
+            m_line.clear();
+            break;
+        }
+        case State::ChunkData: {
+            const qint64 take = qMin<qint64>(m_bodyRemaining, n - i);
+            i += take;
+            m_bodyRemaining -= take;
+            if (m_bodyRemaining == 0) {
+                m_state = State::ChunkDataEnd;
+                m_line.clear();
+            }
+            break;
+        }
+        case State::ChunkDataEnd: {
+            const char c = bytes[i++];
+            if (c == '\r' && m_line.isEmpty()) {
+                m_line.append(c);
+                break;
+            }
+            if (c != '\n')
+                return fail(Verdict::Malformed);
+            m_line.clear();
+            m_state = State::ChunkSize;
+            break;
+        }
+        }
+    }
+    return Verdict::Ok;
+}
+
+RequestFraming::Verdict RequestFraming::finishHead()
+{
+    m_line.clear();
+    if (m_chunked && m_contentLength >= 0)
+        return Verdict::Malformed; // both framings at once: refuse (RFC 9112 §6.3)
+    if (m_chunked) {
+        m_state = State::ChunkSize;
+        return Verdict::Ok;
+    }
+    if (m_contentLength > m_maxBody)
+        return Verdict::BodyTooLarge;
+    if (m_contentLength > 0) {
+        m_bodyRemaining = m_contentLength;
+        m_bodyTotal = m_contentLength;
+        m_state = State::Body;
+    } else {
+        m_state = State::Idle;
+    }
+    return Verdict::Ok;
+}
+
+bool RequestFraming::parseChunkSizeLine()
+{
+    QByteArrayView sizeText(m_line);
+    const qsizetype semi = sizeText.indexOf(';'); // chunk extensions are ignored
+    if (semi >= 0)
+        sizeText = sizeText.first(semi);
+    sizeText = sizeText.trimmed();
+    if (sizeText.isEmpty() || sizeText.size() > 15)
+        return false;
+    bool ok = false;
+    const qint64 size = sizeText.toLongLong(&ok, 16);
+    if (!ok || size < 0)
+        return false;
+    if (size == 0) {
+        m_state = State::Trailers;
+        return true;
+    }
+    m_bodyTotal += size;
+    m_bodyRemaining = size;
+    m_state = State::ChunkData;
+    return true;
+}
+
+} // namespace cortex::http

@@ -1,0 +1,32 @@
+// cortex-server: parses options, hardens the process, starts the vault, runs the event loop.
+#include "startup/Bootstrap.h"
+#include "startup/Hardening.h"
+#include "startup/ServerOptions.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+int main(int argc, char *argv[])
+{
+    cortex::startup::hardenProcess();
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("cortex-server"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(CORTEX_VERSION));
+
+    QString error;
+    bool exitNow = false;
+    const auto options = cortex::startup::ServerOptions::parse(app.arguments(), &error, &exitNow);
+    if (exitNow)
+        return 0;
+    if (!options) {
+        QTextStream(stderr) << "cortex-server: " << error << "\n(see --help)" << Qt::endl;
+        return 2;
+    }
+    cortex::startup::quitOnTerminationSignals();
+    auto running = cortex::startup::startServer(*options, &error);
+    if (!running) {
+        QTextStream(stderr) << "cortex-server: " << error << Qt::endl;
+        return 1;
+    }
+    return app.exec();
+}

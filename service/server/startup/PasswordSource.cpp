@@ -1,0 +1,118 @@
+#include "startup/PasswordSource.h"
+
+#include "crypto/ConstantTime.h"
+#include "startup/ServerOptions.h"
+
+#include <QDir>
+#include <QFile>
+#include <cstdio>
+#include <termios.h>
+#include <unistd.h>
+
+namespace cortex::startup {
+
+namespace {
+
+constexpr std::size_t MaxPasswordBytes = 4096;
+
+crypto::SecureBytes fromFileContent(QByteArray content)
+{
+    qsizetype size = content.size();
+    if (size > 0 && content[size - 1] == '\n') {
+        --size;
+        if (size > 0 && content[size - 1] == '\r')
+            --size;
+    }
+    crypto::SecureBytes password = crypto::SecureBytes::copyOf(QByteArrayView(content).first(size));
+    crypto::wipe(content);
+    return password;
+}
+
+bool readFile(const QString &path, PasswordLookup *result)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        result->error = QStringLiteral("cannot read the password file %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QByteArray content = file.read(MaxPasswordBytes + 2);
+    result->password = fromFileContent(std::move(content));
+    if (result->password.isEmpty())
+        result->error = QStringLiteral("the password file %1 is empty").arg(path);
+    return !result->password.isEmpty();
+}
+
+} // namespace
+
+crypto::SecureBytes readHiddenLine(const QString &prompt)
+{
+    std::fputs(prompt.toLocal8Bit().constData(), stderr);
+    std::fflush(stderr);
+    termios saved{};
+    const bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        termios quiet = saved;
+        quiet.c_lflag &= ~tcflag_t(ECHO);
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    crypto::SecureBytes buffer(MaxPasswordBytes);
+    std::size_t length = 0;
+    char c = 0;
+    // read(2) byte by byte: stdio would keep its own unprotected copy of the line.
+    while (::read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
+        if (length < buffer.size())
+            buffer.data()[length++] = static_cast<unsigned char>(c);
+    }
+    if (length > 0 && buffer.data()[length - 1] == '\r')
+        --length;
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputs("\n", stderr);
+    return crypto::SecureBytes::copyOf(
+        QByteArrayView(reinterpret_cast<const char *>(buffer.data()), qsizetype(length)));
+}
+
+PasswordLookup findPassword(const ServerOptions &options, bool confirm)
+{
+    PasswordLookup result;
+    if (qEnvironmentVariableIsSet("CORTEX_KEK_PASSWORD")) {
+        QByteArray value = qgetenv("CORTEX_KEK_PASSWORD");
+        result.password = crypto::SecureBytes::copyOf(value);
+        crypto::wipe(value);
+        qunsetenv("CORTEX_KEK_PASSWORD");
+        result.origin = QStringLiteral("CORTEX_KEK_PASSWORD");
+        if (result.password.isEmpty())
+            result.error = QStringLiteral("CORTEX_KEK_PASSWORD is set but empty");
+        return result;
+    }
+    if (!options.passwordFile.isEmpty()) {
+        result.origin = QStringLiteral("--password-file");
+        readFile(options.passwordFile, &result);
+        return result;
+    }
+    const QString credentials = qEnvironmentVariable("CREDENTIALS_DIRECTORY");
+    if (!credentials.isEmpty() && QFile::exists(QDir(credentials).filePath(QStringLiteral("kek-password")))) {
+        result.origin = QStringLiteral("$CREDENTIALS_DIRECTORY/kek-password");
+        readFile(QDir(credentials).filePath(QStringLiteral("kek-password")), &result);
+        return result;
+    }
+    if (!isatty(STDIN_FILENO))
+        return result; // no source: the caller decides (stay sealed / wait)
+    result.origin = QStringLiteral("terminal");
+    result.password = readHiddenLine(confirm ? QStringLiteral("[cortex-server] Choose the unseal password: ")
+                                             : QStringLiteral("[cortex-server SEALED] Unseal password: "));
+    if (result.password.isEmpty()) {
+        result.error = QStringLiteral("no password was typed");
+        return result;
+    }
+    if (confirm) {
+        const crypto::SecureBytes again = readHiddenLine(QStringLiteral("[cortex-server] Type it again: "));
+        if (!result.password.equals(again)) {
+            result.password.clear();
+            result.error = QStringLiteral("the two passwords differ");
+        }
+    }
+    return result;
+}
+
+} // namespace cortex::startup

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <optional>
+#include <vector>
+
+class QSqlQuery;
+
+namespace cortex::store {
+
+class Database;
+
+struct SecretRow
+{
+    QString id;
+    QString ns;
+    QString keyPath;
+    QString secretType;
+    QString description;
+    bool isHoneyToken = false;
+    int currentVersion = 0;
+    QString createdAt;
+    QString updatedAt;
+};
+
+struct SecretVersionRow
+{
+    QString secretId;
+    int version = 0;
+    QByteArray ciphertext; // body under the version's DEK, AAD = namespace|key_path|version
+    QByteArray wrappedDek; // DEK under the root KEK, AAD names this row and the KEK version
+    int kekVersion = 1;
+    QString createdAt;
+};
+
+// secrets (metadata, one row per secret) and secret_versions (one row per value).
+class SecretRepository
+{
+public:
+    explicit SecretRepository(Database &db) : m_db(db) {}
+
+    std::optional<SecretRow> find(const QString &id);
+    std::optional<SecretRow> findByPath(const QString &ns, const QString &keyPath);
+    // Ordered by namespace then key_path. prefix "a/b" matches "a/b" and everything below
+    // "a/b/"; a prefix ending in '/' matches everything below it.
+    std::vector<SecretRow> list(const std::optional<QString> &ns,
+                                const std::optional<QString> &prefix);
+    void insert(const SecretRow &row);
+    void updateCurrentVersion(const QString &id, int version, const QString &updatedAt);
+    void updateDescription(const QString &id, const QString &description, const QString &updatedAt);
+    // Deletes the secret and every version; returns how many versions were destroyed.
+    int remove(const QString &id);
+
+    void insertVersion(const SecretVersionRow &row);
+    std::optional<SecretVersionRow> version(const QString &id, int version);
+    // Version rows without their ciphertext, newest first.
+    std::vector<SecretVersionRow> versions(const QString &id);
+
+private:
+    static SecretRow rowFrom(QSqlQuery &q);
+    Database &m_db;
+};
+
+} // namespace cortex::store

@@ -1,0 +1,103 @@
+#include "crypto/SecureBytes.h"
+
+#include "crypto/Sodium.h"
+
+#include <cstring>
+#include <new>
+#include <sodium.h>
+#include <utility>
+
+namespace cortex::crypto {
+
+SecureBytes::SecureBytes(std::size_t size)
+{
+    if (size == 0)
+        return;
+    ensureSodium();
+    // sodium_malloc places the buffer between guard pages and mlocks it; it fills it with a
+    // canary pattern, so zero it to honour the "zero-filled" contract.
+    m_data = static_cast<unsigned char *>(sodium_malloc(size));
+    if (!m_data)
+        throw std::bad_alloc();
+    sodium_memzero(m_data, size);
+    m_size = size;
+}
+
+SecureBytes::~SecureBytes()
+{
+    clear();
+}
+
+SecureBytes::SecureBytes(SecureBytes &&other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0))
+{}
+
+SecureBytes &SecureBytes::operator=(SecureBytes &&other) noexcept
+{
+    if (this != &other) {
+        clear();
+        m_data = std::exchange(other.m_data, nullptr);
+        m_size = std::exchange(other.m_size, 0);
+    }
+    return *this;
+}
+
+SecureBytes SecureBytes::copyOf(QByteArrayView bytes)
+{
+    SecureBytes out(static_cast<std::size_t>(bytes.size()));
+    if (!out.isEmpty())
+        std::memcpy(out.m_data, bytes.data(), out.m_size);
+    return out;
+}
+
+SecureBytes SecureBytes::random(std::size_t size)
+{
+    SecureBytes out(size);
+    if (!out.isEmpty())
+        randombytes_buf(out.m_data, out.m_size);
+    return out;
+}
+
+SecureBytes SecureBytes::clone() const
+{
+    return copyOf(view());
+}
+
+QByteArrayView SecureBytes::view() const
+{
+    return QByteArrayView(reinterpret_cast<const char *>(m_data), static_cast<qsizetype>(m_size));
+}
+
+bool SecureBytes::equals(const SecureBytes &other) const
+{
+    if (m_size != other.m_size)
+        return false;
+    if (m_size == 0)
+        return true;
+    return sodium_memcmp(m_data, other.m_data, m_size) == 0;
+}
+
+void SecureBytes::clear()
+{
+    if (m_data)
+        sodium_free(m_data); // zeroises before unmapping
+    m_data = nullptr;
+    m_size = 0;
+}
+
+void wipe(QByteArray &bytes)
+{
+    // Writing through a shared array would detach it (copying the secret once more) or, for
+    // fromRawData() arrays, scribble on memory we do not own; in those cases just drop our
+    // reference. isDetached() is false for both.
+    if (bytes.isDetached()) {
+        // Zero the whole allocation, not only [0, size): chop(), remove() and resize() leave
+        // earlier contents in the slack before and after the live range.
+        auto &d = bytes.data_ptr();
+        char *allocationStart = d.data() - d.freeSpaceAtBegin();
+        sodium_memzero(allocationStart, static_cast<std::size_t>(d.constAllocatedCapacity()));
+    }
+    bytes.clear();
+}
+
+} // namespace cortex::crypto
