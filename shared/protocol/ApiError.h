@@ -29,13 +29,12 @@ struct ApiError : std::exception
 
     QJsonObject toJson() const;
 
-    static ApiError badRequest(QString code, QString message, QJsonObject details = {});    // 400
-    static ApiError unauthorized(QString code, QString message, QJsonObject details = {});  // 401
-    static ApiError forbidden(QString code, QString message, QJsonObject details = {});     // 403
-    static ApiError notFound(QString code, QString message, QJsonObject details = {});      // 404
-    static ApiError conflict(QString code, QString message, QJsonObject details = {});      // 409
-    static ApiError payloadTooLarge(QString code, QString message,
-                                    QJsonObject details = {}); // 413
+    static ApiError badRequest(QString code, QString message, QJsonObject details = {});      // 400
+    static ApiError unauthorized(QString code, QString message, QJsonObject details = {});    // 401
+    static ApiError forbidden(QString code, QString message, QJsonObject details = {});       // 403
+    static ApiError notFound(QString code, QString message, QJsonObject details = {});        // 404
+    static ApiError conflict(QString code, QString message, QJsonObject details = {});        // 409
+    static ApiError payloadTooLarge(QString code, QString message, QJsonObject details = {}); // 413
     static ApiError serviceUnavailable(QString code, QString message,
                                        QJsonObject details = {}); // 503
     // 503 {"error": "vault is sealed", "error_code": "sealed"}

@@ -96,8 +96,8 @@ std::optional<QString> valueProblem(QByteArrayView value)
 struct QuotedScan
 {
     bool closed = false;
-    std::size_t closeLine = 0;  // index into lines
-    qsizetype afterClose = 0;   // content offset just past the closing quote
+    std::size_t closeLine = 0; // index into lines
+    qsizetype afterClose = 0;  // content offset just past the closing quote
     std::size_t decodedSize = 0;
 };
 
@@ -182,10 +182,9 @@ public:
         while (next < m_lines.size())
             next = parseLine(next);
         resolveDuplicates();
-        std::stable_sort(m_result.problems.begin(), m_result.problems.end(),
-                         [](const DotenvProblem &a, const DotenvProblem &b) {
-                             return a.line < b.line;
-                         });
+        std::stable_sort(
+            m_result.problems.begin(), m_result.problems.end(),
+            [](const DotenvProblem &a, const DotenvProblem &b) { return a.line < b.line; });
         return std::move(m_result);
     }
 
@@ -233,12 +232,20 @@ private:
             --keyEnd;
         const QByteArrayView keyBytes = m_content.sliced(p, keyEnd - p);
         const QString key = QString::fromUtf8(keyBytes);
+        const qsizetype v = skipBlanks(eq + 1, line.end);
         if (!isValidEnvName(key)) {
-            problem(index, shownKey(keyBytes), u"invalid variable name: "_s + describeEnvNameRule());
+            problem(index, shownKey(keyBytes),
+                    u"invalid variable name: "_s + describeEnvNameRule());
+            // Skip a multi-line quoted value too, or its lines would be read as entries.
+            if (v < line.end && (m_content[v] == '\'' || m_content[v] == '"')) {
+                const QuotedScan scan =
+                    scanQuoted(m_content, m_lines, index, v + 1, m_content[v], nullptr);
+                if (scan.closed)
+                    return scan.closeLine + 1;
+            }
             return index + 1;
         }
 
-        const qsizetype v = skipBlanks(eq + 1, line.end);
         if (v < line.end && (m_content[v] == '\'' || m_content[v] == '"'))
             return parseQuoted(index, key, v);
 
@@ -260,11 +267,9 @@ private:
     std::size_t parseQuoted(std::size_t index, const QString &key, qsizetype quotePos)
     {
         const char quote = m_content[quotePos];
-        const QuotedScan scan =
-            scanQuoted(m_content, m_lines, index, quotePos + 1, quote, nullptr);
+        const QuotedScan scan = scanQuoted(m_content, m_lines, index, quotePos + 1, quote, nullptr);
         if (!scan.closed) {
-            problem(index, key,
-                    u"unterminated quote starting at line %1"_s.arg(lineNumber(index)));
+            problem(index, key, u"unterminated quote starting at line %1"_s.arg(lineNumber(index)));
             return index + 1;
         }
 
@@ -294,11 +299,16 @@ private:
     void addEntry(std::size_t index, const QString &key, SecureBytes value)
     {
         const auto previous = m_live.constFind(key);
+        if (previous == m_live.constEnd() && std::size_t(m_live.size()) >= MaxDotenvEntries) {
+            // Bounded, because every live value holds guarded secure memory.
+            problem(index, key, u"more than %1 variables in one file; not imported"_s.arg(MaxDotenvEntries));
+            return;
+        }
         if (previous != m_live.constEnd()) {
             DotenvEntry &loser = m_result.entries[*previous];
             m_losers.push_back({loser.line, key});
             loser.value.clear();
-            loser.line = 0; // marks it dead until finish() compacts
+            loser.line = 0; // marks it dead until resolveDuplicates() compacts
         }
         m_live.insert(key, m_result.entries.size());
         m_result.entries.push_back({key, std::move(value), lineNumber(index)});
@@ -319,7 +329,7 @@ private:
     QByteArrayView m_content;
     std::vector<Line> m_lines;
     DotenvParseResult m_result;
-    QHash<QString, std::size_t> m_live; // key -> index of its current entry
+    QHash<QString, std::size_t> m_live;            // key -> index of its current entry
     std::vector<std::pair<int, QString>> m_losers; // (line, key) of replaced entries
 };
 

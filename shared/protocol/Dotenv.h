@@ -19,7 +19,8 @@ namespace cortex::protocol {
 //  * `KEY=value`, with optional whitespace around KEY and around '=', and an optional leading
 //    `export ` (followed by at least one blank; `export=x` sets a variable named "export").
 //  * KEY must be a POSIX name, [A-Za-z_][A-Za-z0-9_]* of at most 256 characters; otherwise the
-//    line is reported as a problem and skipped. A line with no '=' is a problem too.
+//    line (with its quoted value, if that spans lines) is reported as a problem and skipped.
+//    A line with no '=' is a problem too.
 //  * Value forms, chosen by the first character after '=' and its whitespace:
 //    - unquoted: the rest of the line, trailing whitespace trimmed. A '#' starts a comment only
 //      when preceded by whitespace: `A=a#b` gives "a#b", `A=a #c` gives "a", `A= #c` gives "".
@@ -62,6 +63,9 @@ struct DotenvParseResult
     std::vector<DotenvEntry> entries;
     std::vector<DotenvProblem> problems;
 };
+
+// At most this many distinct variables are taken from one file; later ones become problems.
+inline constexpr std::size_t MaxDotenvEntries = 10000;
 
 DotenvParseResult parseDotenv(QByteArrayView content);
 

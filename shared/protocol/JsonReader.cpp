@@ -57,10 +57,10 @@ QString typeName(const QJsonValue &v)
 
 ApiError wrongType(QStringView field, QStringView expected, const QJsonValue &got)
 {
-    return ApiError::badRequest(u"invalid_field"_s,
-                                u"field '%1' must be %2, not %3"_s.arg(shownName(field), expected,
-                                                                      typeName(got)),
-                                fieldDetails(field));
+    return ApiError::badRequest(
+        u"invalid_field"_s,
+        u"field '%1' must be %2, not %3"_s.arg(shownName(field), expected, typeName(got)),
+        fieldDetails(field));
 }
 
 bool isJsonWhitespace(char c)
@@ -259,9 +259,8 @@ void JsonReader::rejectUnknownFields(std::initializer_list<QStringView> allowed)
     for (auto it = m_object.constBegin(); it != m_object.constEnd(); ++it) {
         const QString key = it.key();
         if (std::find(allowed.begin(), allowed.end(), QStringView(key)) == allowed.end()) {
-            throw ApiError::badRequest(u"unknown_field"_s,
-                                       u"unknown field '%1'"_s.arg(shownName(key)),
-                                       fieldDetails(key));
+            throw ApiError::badRequest(
+                u"unknown_field"_s, u"unknown field '%1'"_s.arg(shownName(key)), fieldDetails(key));
         }
     }
 }

@@ -63,8 +63,12 @@ Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
     const std::optional<store::VaultStateRow> state = repo.state();
     if (!state)
         return UnsealResult::NotInitialized;
+    // A tampered keyslot must not make us spend unbounded memory or time: nothing we write
+    // ever exceeds the "sensitive" profile, so nothing above it is tried.
+    const crypto::KdfParams ceiling = crypto::KdfParams::forProfile(crypto::KdfProfile::Sensitive);
     for (const store::PasswordKeyslotRow &slot : repo.passwordKeyslots()) {
-        if (!slot.kdf.isValid())
+        if (!slot.kdf.isValid() || slot.kdf.opslimit > ceiling.opslimit ||
+            slot.kdf.memlimit > ceiling.memlimit)
             continue;
         const crypto::SecureBytes slotKey = crypto::deriveKey(password, slot.kdf);
         if (slotKey.isEmpty())

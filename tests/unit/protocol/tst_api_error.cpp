@@ -64,8 +64,8 @@ void TestApiError::sealed()
 {
     const ApiError e = ApiError::sealed();
     QCOMPARE(e.status, 503);
-    QCOMPARE(e.toJson(), QJsonObject({{u"error"_s, u"vault is sealed"_s},
-                                      {u"error_code"_s, u"sealed"_s}}));
+    QCOMPARE(e.toJson(),
+             QJsonObject({{u"error"_s, u"vault is sealed"_s}, {u"error_code"_s, u"sealed"_s}}));
 }
 
 void TestApiError::internalIsGeneric()

@@ -86,15 +86,18 @@ void TestDotenv::singleValue_data()
     QTest::newRow("hash-first") << QByteArray("A=#b") << QByteArray("#b");
     QTest::newRow("hash-comment") << QByteArray("A=a #c") << QByteArray("a");
     QTest::newRow("hash-comment-tab") << QByteArray("A=a\t#c") << QByteArray("a");
-    QTest::newRow("hash-url") << QByteArray("A=https://x.example/p#frag") << QByteArray("https://x.example/p#frag");
+    QTest::newRow("hash-url") << QByteArray("A=https://x.example/p#frag")
+                              << QByteArray("https://x.example/p#frag");
     QTest::newRow("equals-quotes") << QByteArray("A=x=y\"z") << QByteArray("x=y\"z");
     QTest::newRow("base64-padding") << QByteArray("A=YWJjZA==") << QByteArray("YWJjZA==");
     QTest::newRow("apostrophe") << QByteArray("A=it's") << QByteArray("it's");
     QTest::newRow("quote-in-middle") << QByteArray("A=x 'y' \"z\"") << QByteArray("x 'y' \"z\"");
     QTest::newRow("trailing-quote") << QByteArray("A=abc'") << QByteArray("abc'");
-    QTest::newRow("spaces-around") << QByteArray("  A  =  spaced value \t ") << QByteArray("spaced value");
+    QTest::newRow("spaces-around")
+        << QByteArray("  A  =  spaced value \t ") << QByteArray("spaced value");
     QTest::newRow("inner-spaces") << QByteArray("A=a  b\tc") << QByteArray("a  b\tc");
-    QTest::newRow("backslashes") << QByteArray(R"(A=C:\path\n\t\"x\\)") << QByteArray(R"(C:\path\n\t\"x\\)");
+    QTest::newRow("backslashes") << QByteArray(R"(A=C:\path\n\t\"x\\)")
+                                 << QByteArray(R"(C:\path\n\t\"x\\)");
     QTest::newRow("dollar") << QByteArray("A=$HOME/${USER}") << QByteArray("$HOME/${USER}");
     QTest::newRow("unicode") << QByteArray("A=ünïcødé 日本語 🔑") << QByteArray("ünïcødé 日本語 🔑");
     QTest::newRow("lone-cr-kept") << QByteArray("A=x\ry") << QByteArray("x\ry");
@@ -105,16 +108,21 @@ void TestDotenv::singleValue_data()
     QTest::newRow("sq-hash") << QByteArray("A='a #not comment'") << QByteArray("a #not comment");
     QTest::newRow("sq-padded") << QByteArray("A='  padded  '") << QByteArray("  padded  ");
     QTest::newRow("sq-double-quotes") << QByteArray(R"(A='say "hi"')") << QByteArray(R"(say "hi")");
-    QTest::newRow("sq-no-escapes") << QByteArray(R"(A='no \n \t \" escapes \')") << QByteArray(R"(no \n \t \" escapes \)");
+    QTest::newRow("sq-no-escapes")
+        << QByteArray(R"(A='no \n \t \" escapes \')") << QByteArray(R"(no \n \t \" escapes \)");
     QTest::newRow("sq-equals") << QByteArray("A='k=v;x=y'") << QByteArray("k=v;x=y");
-    QTest::newRow("sq-json") << QByteArray(R"(A='{"k": "v", "n": [1, 2]}')") << QByteArray(R"({"k": "v", "n": [1, 2]})");
+    QTest::newRow("sq-json") << QByteArray(R"(A='{"k": "v", "n": [1, 2]}')")
+                             << QByteArray(R"({"k": "v", "n": [1, 2]})");
     QTest::newRow("sq-unicode") << QByteArray("A='日本語 ✓ 🔑'") << QByteArray("日本語 ✓ 🔑");
     QTest::newRow("sq-comment-after") << QByteArray("A='x' # comment") << QByteArray("x");
     QTest::newRow("sq-comment-glued") << QByteArray("A='x'#comment") << QByteArray("x");
     QTest::newRow("sq-blanks-after") << QByteArray("A = 'x'  \t") << QByteArray("x");
-    QTest::newRow("sq-multiline") << QByteArray("A='line1\nline2\n  line3  '") << QByteArray("line1\nline2\n  line3  ");
-    QTest::newRow("sq-multiline-blank-lines") << QByteArray("A='x\n\n\ny'") << QByteArray("x\n\n\ny");
-    QTest::newRow("sq-multiline-hash-lines") << QByteArray("A='x\n# not a comment\nB=not a key'") << QByteArray("x\n# not a comment\nB=not a key");
+    QTest::newRow("sq-multiline") << QByteArray("A='line1\nline2\n  line3  '")
+                                  << QByteArray("line1\nline2\n  line3  ");
+    QTest::newRow("sq-multiline-blank-lines")
+        << QByteArray("A='x\n\n\ny'") << QByteArray("x\n\n\ny");
+    QTest::newRow("sq-multiline-hash-lines") << QByteArray("A='x\n# not a comment\nB=not a key'")
+                                             << QByteArray("x\n# not a comment\nB=not a key");
     QTest::newRow("sq-starts-with-newline") << QByteArray("A='\nx\n'") << QByteArray("\nx\n");
 
     // Double-quoted.
@@ -123,20 +131,30 @@ void TestDotenv::singleValue_data()
     QTest::newRow("dq-hash") << QByteArray(R"(A="a #not comment")") << QByteArray("a #not comment");
     QTest::newRow("dq-padded") << QByteArray(R"(A="  padded  ")") << QByteArray("  padded  ");
     QTest::newRow("dq-single-quotes") << QByteArray(R"(A="it's 'x'")") << QByteArray("it's 'x'");
-    QTest::newRow("dq-escapes") << QByteArray(R"(A="q\" b\\ d\$ n\n r\r t\t")") << QByteArray("q\" b\\ d$ n\n r\r t\t");
-    QTest::newRow("dq-other-backslashes") << QByteArray(R"(A="\q \x41 \u00e9 \' \0 \a")") << QByteArray(R"(\q \x41 \u00e9 \' \0 \a)");
-    QTest::newRow("dq-escaped-backslash-then-quote") << QByteArray(R"(A="a\\")") << QByteArray("a\\");
-    QTest::newRow("dq-windows-path") << QByteArray(R"(A="C:\Users\x\\y")") << QByteArray(R"(C:\Users\x\y)");
-    QTest::newRow("dq-dollar") << QByteArray(R"(A="$HOME ${X} \${Y}")") << QByteArray("$HOME ${X} ${Y}");
+    QTest::newRow("dq-escapes") << QByteArray(R"(A="q\" b\\ d\$ n\n r\r t\t")")
+                                << QByteArray("q\" b\\ d$ n\n r\r t\t");
+    QTest::newRow("dq-other-backslashes")
+        << QByteArray(R"(A="\q \x41 \u00e9 \' \0 \a")") << QByteArray(R"(\q \x41 \u00e9 \' \0 \a)");
+    QTest::newRow("dq-escaped-backslash-then-quote")
+        << QByteArray(R"(A="a\\")") << QByteArray("a\\");
+    QTest::newRow("dq-windows-path")
+        << QByteArray(R"(A="C:\Users\x\\y")") << QByteArray(R"(C:\Users\x\y)");
+    QTest::newRow("dq-dollar") << QByteArray(R"(A="$HOME ${X} \${Y}")")
+                               << QByteArray("$HOME ${X} ${Y}");
     QTest::newRow("dq-unicode") << QByteArray(R"(A="ünï 日本語 🔑")") << QByteArray("ünï 日本語 🔑");
     QTest::newRow("dq-equals") << QByteArray(R"(A="a=b=c")") << QByteArray("a=b=c");
     QTest::newRow("dq-comment-after") << QByteArray(R"(A="x"   # comment "y")") << QByteArray("x");
-    QTest::newRow("dq-multiline") << QByteArray("A=\"line1\nline2\n  line3  \"") << QByteArray("line1\nline2\n  line3  ");
-    QTest::newRow("dq-multiline-escapes") << QByteArray("A=\"a\\tb\nc\\\"d\n\"") << QByteArray("a\tb\nc\"d\n");
+    QTest::newRow("dq-multiline") << QByteArray("A=\"line1\nline2\n  line3  \"")
+                                  << QByteArray("line1\nline2\n  line3  ");
+    QTest::newRow("dq-multiline-escapes")
+        << QByteArray("A=\"a\\tb\nc\\\"d\n\"") << QByteArray("a\tb\nc\"d\n");
     QTest::newRow("dq-backslash-at-eol") << QByteArray("A=\"a\\\nb\"") << QByteArray("a\\\nb");
-    QTest::newRow("dq-escaped-quote-at-eol") << QByteArray("A=\"a\\\"\nb\"") << QByteArray("a\"\nb");
-    QTest::newRow("dq-pem") << QByteArray("KEY=\"-----BEGIN PRIVATE KEY-----\nMIIEv+/=\nAbC==\n-----END PRIVATE KEY-----\"")
-                            << QByteArray("-----BEGIN PRIVATE KEY-----\nMIIEv+/=\nAbC==\n-----END PRIVATE KEY-----");
+    QTest::newRow("dq-escaped-quote-at-eol")
+        << QByteArray("A=\"a\\\"\nb\"") << QByteArray("a\"\nb");
+    QTest::newRow("dq-pem")
+        << QByteArray(
+               "KEY=\"-----BEGIN PRIVATE KEY-----\nMIIEv+/=\nAbC==\n-----END PRIVATE KEY-----\"")
+        << QByteArray("-----BEGIN PRIVATE KEY-----\nMIIEv+/=\nAbC==\n-----END PRIVATE KEY-----");
 }
 
 void TestDotenv::singleValue()
@@ -260,15 +278,15 @@ void TestDotenv::skippedLines()
     QCOMPARE(result.entries[0].line, 7);
 
     // A leading UTF-8 BOM is not part of the first key.
-    const DotenvParseResult bom = parseDotenv("\xEF\xBB\xBF" "A=1\n");
+    const DotenvParseResult bom = parseDotenv("\xEF\xBB\xBF"
+                                              "A=1\n");
     QVERIFY2(bom.problems.empty(), qPrintable(describe(bom)));
     QCOMPARE(keysOf(bom), QStringList({u"A"_s}));
 }
 
 void TestDotenv::lineNumbers()
 {
-    const DotenvParseResult result =
-        parseDotenv("A='x\ny\nz'\n\nB=\"1\n2\"\nC=3\nbroken\n");
+    const DotenvParseResult result = parseDotenv("A='x\ny\nz'\n\nB=\"1\n2\"\nC=3\nbroken\n");
     QCOMPARE(keysOf(result), QStringList({u"A"_s, u"B"_s, u"C"_s}));
     QCOMPARE(result.entries[0].line, 1);
     QCOMPARE(result.entries[1].line, 5);
@@ -302,8 +320,8 @@ void TestDotenv::exportPrefix()
 
 void TestDotenv::emptyInput()
 {
-    for (const QByteArray &input : {QByteArray(), QByteArray("\n"), QByteArray("\r\n\r\n"),
-                                    QByteArray("\xEF\xBB\xBF")}) {
+    for (const QByteArray &input :
+         {QByteArray(), QByteArray("\n"), QByteArray("\r\n\r\n"), QByteArray("\xEF\xBB\xBF")}) {
         const DotenvParseResult result = parseDotenv(input);
         QVERIFY(result.entries.empty());
         QVERIFY(result.problems.empty());
@@ -322,49 +340,54 @@ void TestDotenv::problems_data()
     const QString badName = u"invalid variable name"_s;
     QTest::newRow("no-equals") << QByteArray("A=1\nNOEQUALS\nB=2") << 2 << QString() << noEq
                                << QStringList{u"A"_s, u"B"_s};
-    QTest::newRow("no-equals-quoted") << QByteArray("'A B'\nB=2") << 1 << QString() << noEq
-                                      << QStringList{u"B"_s};
+    QTest::newRow("no-equals-quoted")
+        << QByteArray("'A B'\nB=2") << 1 << QString() << noEq << QStringList{u"B"_s};
     QTest::newRow("digit-first") << QByteArray("1A=x\nB=2") << 1 << u"1A"_s << badName
                                  << QStringList{u"B"_s};
-    QTest::newRow("dash") << QByteArray("MY-VAR=x") << 1 << u"MY-VAR"_s << badName
-                          << QStringList{};
+    QTest::newRow("dash") << QByteArray("MY-VAR=x") << 1 << u"MY-VAR"_s << badName << QStringList{};
     QTest::newRow("space-in-key") << QByteArray("A B=x") << 1 << u"A B"_s << badName
                                   << QStringList{};
+    QTest::newRow("bad-key-multiline-value-skipped")
+        << QByteArray("BAD-KEY='x\nSECRET_PART=abc'\nB=1") << 1 << u"BAD-KEY"_s << badName
+        << QStringList{u"B"_s};
+    QTest::newRow("bad-key-unterminated-value")
+        << QByteArray("BAD-KEY=\"x\nB=1") << 1 << u"BAD-KEY"_s << badName << QStringList{u"B"_s};
     QTest::newRow("empty-key") << QByteArray("=x\nB=1") << 1 << QString() << badName
                                << QStringList{u"B"_s};
     QTest::newRow("unicode-key") << QByteArray("SCHLÜSSEL=x") << 1 << u"SCHLÜSSEL"_s << badName
                                  << QStringList{};
-    QTest::newRow("long-key-shortened") << (QByteArray(300, 'K') + "=x") << 1
-                                        << (QString(64, u'K') + u"..."_s) << badName
-                                        << QStringList{};
-    QTest::newRow("unterminated-sq") << QByteArray("X=1\nA='open\nB=2\nC=3") << 2 << u"A"_s
-                                     << u"unterminated quote starting at line 2"_s
-                                     << QStringList{u"X"_s, u"B"_s, u"C"_s};
-    QTest::newRow("unterminated-dq") << QByteArray("A=\"open\nB=2") << 1 << u"A"_s
-                                     << u"unterminated quote starting at line 1"_s
-                                     << QStringList{u"B"_s};
-    QTest::newRow("unterminated-dq-escaped-close") << QByteArray("A=\"open\\\"\nB=2") << 1
-                                                   << u"A"_s << u"unterminated quote"_s
-                                                   << QStringList{u"B"_s};
+    QTest::newRow("long-key-shortened")
+        << (QByteArray(300, 'K') + "=x") << 1 << (QString(64, u'K') + u"..."_s) << badName
+        << QStringList{};
+    QTest::newRow("unterminated-sq")
+        << QByteArray("X=1\nA='open\nB=2\nC=3") << 2 << u"A"_s
+        << u"unterminated quote starting at line 2"_s << QStringList{u"X"_s, u"B"_s, u"C"_s};
+    QTest::newRow("unterminated-dq")
+        << QByteArray("A=\"open\nB=2") << 1 << u"A"_s << u"unterminated quote starting at line 1"_s
+        << QStringList{u"B"_s};
+    QTest::newRow("unterminated-dq-escaped-close")
+        << QByteArray("A=\"open\\\"\nB=2") << 1 << u"A"_s << u"unterminated quote"_s
+        << QStringList{u"B"_s};
     QTest::newRow("text-after-dq") << QByteArray("A=\"x\"y\nB=1") << 1 << u"A"_s
                                    << u"after the closing quote"_s << QStringList{u"B"_s};
     QTest::newRow("text-after-sq") << QByteArray("A='x' y\nB=1") << 1 << u"A"_s
                                    << u"after the closing quote"_s << QStringList{u"B"_s};
     QTest::newRow("text-after-multiline") << QByteArray("A='x\ny'z\nB=1") << 1 << u"A"_s
-                                          << u"after the closing quote"_s
-                                          << QStringList{u"B"_s};
+                                          << u"after the closing quote"_s << QStringList{u"B"_s};
     QTest::newRow("second-quote") << QByteArray("A='x''y'") << 1 << u"A"_s
                                   << u"after the closing quote"_s << QStringList{};
-    QTest::newRow("invalid-utf8-unquoted") << QByteArray("A=x\xff" "y\nB=1") << 1 << u"A"_s
-                                           << u"not valid UTF-8"_s << QStringList{u"B"_s};
-    QTest::newRow("invalid-utf8-quoted") << QByteArray("A=\"\xc3\x28\"") << 1 << u"A"_s
-                                         << u"not valid UTF-8"_s << QStringList{};
-    QTest::newRow("overlong-utf8") << QByteArray("A=\xc0\xaf") << 1 << u"A"_s
-                                   << u"not valid UTF-8"_s << QStringList{};
-    QTest::newRow("surrogate-utf8") << QByteArray("A=\xed\xa0\x80") << 1 << u"A"_s
-                                    << u"not valid UTF-8"_s << QStringList{};
-    QTest::newRow("truncated-utf8") << QByteArray("A='\xe6\x97'") << 1 << u"A"_s
-                                    << u"not valid UTF-8"_s << QStringList{};
+    QTest::newRow("invalid-utf8-unquoted")
+        << QByteArray("A=x\xff"
+                      "y\nB=1")
+        << 1 << u"A"_s << u"not valid UTF-8"_s << QStringList{u"B"_s};
+    QTest::newRow("invalid-utf8-quoted")
+        << QByteArray("A=\"\xc3\x28\"") << 1 << u"A"_s << u"not valid UTF-8"_s << QStringList{};
+    QTest::newRow("overlong-utf8")
+        << QByteArray("A=\xc0\xaf") << 1 << u"A"_s << u"not valid UTF-8"_s << QStringList{};
+    QTest::newRow("surrogate-utf8")
+        << QByteArray("A=\xed\xa0\x80") << 1 << u"A"_s << u"not valid UTF-8"_s << QStringList{};
+    QTest::newRow("truncated-utf8")
+        << QByteArray("A='\xe6\x97'") << 1 << u"A"_s << u"not valid UTF-8"_s << QStringList{};
     QTest::newRow("nul-byte") << QByteArray("A=a\0b\nB=1", 9) << 1 << u"A"_s << u"NUL"_s
                               << QStringList{u"B"_s};
 }

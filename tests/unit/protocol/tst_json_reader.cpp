@@ -147,7 +147,10 @@ void TestJsonReader::parseAccepts()
 
 void TestJsonReader::syntaxErrorMessage()
 {
-    const ApiError syntax = catchError([] { (void)JsonReader::parse("{\"a\": \"" "x"); });
+    const ApiError syntax = catchError([] {
+        (void)JsonReader::parse("{\"a\": \""
+                                "x");
+    });
     QCOMPARE(syntax.code, u"invalid_json"_s);
     QVERIFY2(syntax.message.contains(u"offset"), qPrintable(syntax.message));
     QVERIFY2(!syntax.message.contains(u"\"a\""), "the body is not echoed");
@@ -188,8 +191,8 @@ void TestJsonReader::typeMatrix_data()
         {u"optionalInt"_s, true, {u"int"_s}},
         {u"requireSecretString"_s, false, {u"str"_s, u"numstr"_s}},
     };
-    const QStringList fields{u"str"_s,  u"int"_s, u"frac"_s,   u"bool"_s,  u"null"_s,
-                             u"arr"_s,  u"obj"_s, u"numstr"_s, u"absent"_s};
+    const QStringList fields{u"str"_s, u"int"_s, u"frac"_s,   u"bool"_s,  u"null"_s,
+                             u"arr"_s, u"obj"_s, u"numstr"_s, u"absent"_s};
     for (const Method &m : methods) {
         for (const QString &f : fields) {
             QString code;
@@ -260,8 +263,7 @@ void TestJsonReader::integers_data()
     QTest::newRow("negative") << QByteArray("-17") << true << qint64(-17);
     QTest::newRow("integral-fraction") << QByteArray("1.0") << true << qint64(1);
     QTest::newRow("exponent") << QByteArray("1e3") << true << qint64(1000);
-    QTest::newRow("max-safe") << QByteArray("9007199254740992") << true
-                              << qint64(9007199254740992);
+    QTest::newRow("max-safe") << QByteArray("9007199254740992") << true << qint64(9007199254740992);
     QTest::newRow("min-safe") << QByteArray("-9007199254740992") << true
                               << qint64(-9007199254740992);
 
@@ -321,14 +323,15 @@ void TestJsonReader::secretString_data()
     QTest::newRow("empty") << QByteArray(R"("")") << QByteArray();
     QTest::newRow("raw-unicode") << QByteArray(R"("pässwörd 日本 🔑")")
                                  << QByteArray("pässwörd 日本 🔑");
-    QTest::newRow("escaped-unicode") << QByteArray(R"("\u00e9\u65e5\ud83d\udd11")")
-                                     << QByteArray("é日🔑");
+    QTest::newRow("escaped-unicode")
+        << QByteArray(R"("\u00e9\u65e5\ud83d\udd11")") << QByteArray("é日🔑");
     QTest::newRow("escapes") << QByteArray(R"("a\"b\\c\/d\n\r\t")")
                              << QByteArray("a\"b\\c/d\n\r\t");
     QTest::newRow("spaces-kept") << QByteArray(R"("  padded  ")") << QByteArray("  padded  ");
     QTest::newRow("nul") << QByteArray(R"("a\u0000b")") << QByteArray("a\0b", 3);
-    QTest::newRow("two-byte-boundary") << QByteArray(R"("\u007f\u0080\u07ff\u0800\uffff")")
-                                       << QByteArray("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf");
+    QTest::newRow("two-byte-boundary")
+        << QByteArray(R"("\u007f\u0080\u07ff\u0800\uffff")")
+        << QByteArray("\x7f\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf");
     QTest::newRow("long") << ('"' + QByteArray(100000, 'x') + '"') << QByteArray(100000, 'x');
 }
 
@@ -376,8 +379,7 @@ void TestJsonReader::unknownFields()
 
     // Matching is exact: case and surrounding spaces matter.
     const JsonReader caseOnly = JsonReader::parse(R"({"Name":1})");
-    QCOMPARE(catchError([&] { caseOnly.rejectUnknownFields({u"name"}); }).code,
-             u"unknown_field"_s);
+    QCOMPARE(catchError([&] { caseOnly.rejectUnknownFields({u"name"}); }).code, u"unknown_field"_s);
 
     JsonReader::parse("{}").rejectUnknownFields({});
     QCOMPARE(catchError([] { JsonReader::parse(R"({"a":1})").rejectUnknownFields({}); }).code,
