@@ -9,6 +9,11 @@
 int main(int argc, char *argv[])
 {
     cortex::startup::hardenProcess();
+    if (!qEnvironmentVariableIsSet("QT_MESSAGE_PATTERN"))
+        qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}"
+                                          "%{if-info}info%{endif}%{if-warning}warning%{endif}"
+                                          "%{if-critical}critical%{endif}%{if-fatal}fatal%{endif} "
+                                          "%{category}: %{message}"));
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("cortex-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CORTEX_VERSION));

@@ -120,6 +120,17 @@ void Database::commit()
     }
 }
 
+void Database::checkpoint()
+{
+    if (m_depth != 0 || driverName() != u"QSQLITE")
+        return;
+    try {
+        exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    } catch (const StoreError &) {
+        // A busy WAL is checkpointed later by SQLite itself; the deletion already committed.
+    }
+}
+
 void Database::rollback()
 {
     if (m_depth <= 0)

@@ -44,6 +44,10 @@ public:
     void commit();
     void rollback();
 
+    // Moves the WAL into the main file and truncates it, so that pages a deletion overwrote
+    // (secure_delete) leave no older copy behind in the WAL. Best effort.
+    void checkpoint();
+
 private:
     explicit Database(QString connectionName, QString filePath);
     QSqlDatabase db() const;

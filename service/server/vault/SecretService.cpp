@@ -158,6 +158,7 @@ int SecretService::destroy(const QString &id)
     require(id);
     const int destroyed = m_secrets.remove(id);
     tx.commit();
+    m_db.checkpoint(); // no-op inside an outer transaction; the outer caller's commit stands
     return destroyed;
 }
 
