@@ -9,6 +9,9 @@
 int main(int argc, char *argv[])
 {
     cortex::startup::hardenProcess();
+    // glibc re-reads /etc/localtime on every timestamp unless TZ is set; log lines need one.
+    if (!qEnvironmentVariableIsSet("TZ"))
+        qputenv("TZ", ":/etc/localtime");
     if (!qEnvironmentVariableIsSet("QT_MESSAGE_PATTERN"))
         qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}"
                                           "%{if-info}info%{endif}%{if-warning}warning%{endif}"

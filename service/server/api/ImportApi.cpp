@@ -1,7 +1,6 @@
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "crypto/ConstantTime.h"
-#include "http/Router.h"
 #include "protocol/ApiError.h"
 #include "protocol/Dotenv.h"
 #include "protocol/JsonReader.h"
@@ -18,7 +17,6 @@ using http::HttpResponse;
 using protocol::ApiError;
 
 namespace {
-const http::RouteOptions Admin{.allowedWhileSealed = false, .requiresAdmin = true};
 
 QJsonObject skipped(const QString &key, int line, const QString &reason)
 {
@@ -33,7 +31,7 @@ QJsonObject skipped(const QString &key, int line, const QString &reason)
 // key gets a new version when its value differs; the report says what happened to each line.
 void registerImportRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("POST", QStringLiteral("/admin/import/dotenv"), Admin, [&ctx](HttpRequest &request) {
+    router.add("POST", QStringLiteral("/admin/import/dotenv"), AdminRoute, [&ctx](HttpRequest &request) {
         const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
         body.rejectUnknownFields({u"namespace", u"content", u"secret_type", u"description"});
         const QString ns = body.optionalString(u"namespace").value_or(QStringLiteral("default"));

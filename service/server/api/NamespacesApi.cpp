@@ -1,7 +1,6 @@
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "Clock.h"
-#include "http/Router.h"
 #include "protocol/ApiError.h"
 #include "protocol/JsonReader.h"
 #include "protocol/Names.h"
@@ -18,7 +17,6 @@ using http::HttpResponse;
 using protocol::ApiError;
 
 namespace {
-const http::RouteOptions Admin{.allowedWhileSealed = false, .requiresAdmin = true};
 const QString DefaultNamespace = QStringLiteral("default");
 
 QJsonObject namespaceJson(const store::NamespaceRow &row)
@@ -31,14 +29,14 @@ QJsonObject namespaceJson(const store::NamespaceRow &row)
 
 void registerNamespaceRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("GET", QStringLiteral("/admin/namespaces"), Admin, [&ctx](HttpRequest &) {
+    router.add("GET", QStringLiteral("/admin/namespaces"), AdminRoute, [&ctx](HttpRequest &) {
         QJsonArray list;
         for (const store::NamespaceRow &row : store::NamespaceRepository(ctx.db).list())
             list.append(namespaceJson(row));
         return HttpResponse::json(200, list);
     });
 
-    router.add("POST", QStringLiteral("/admin/namespaces"), Admin, [&ctx](HttpRequest &request) {
+    router.add("POST", QStringLiteral("/admin/namespaces"), AdminRoute, [&ctx](HttpRequest &request) {
         const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
         body.rejectUnknownFields({u"name", u"description"});
         const QString name = body.requireString(u"name").trimmed();
@@ -57,7 +55,7 @@ void registerNamespaceRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(201, namespaceJson(row));
     });
 
-    router.add("DELETE", QStringLiteral("/admin/namespaces/{name}"), Admin,
+    router.add("DELETE", QStringLiteral("/admin/namespaces/{name}"), AdminRoute,
                [&ctx](HttpRequest &request) {
                    const QString name = request.param(QStringLiteral("name"));
                    if (name == DefaultNamespace)

@@ -1,12 +1,13 @@
 #pragma once
 
-namespace cortex::http {
-class Router;
-}
+#include "http/Router.h"
 
 namespace cortex::api {
 
 struct ApiContext;
+
+// Admin routes need X-Admin-Token and an unsealed vault.
+inline constexpr http::RouteOptions AdminRoute{.allowedWhileSealed = false, .requiresAdmin = true};
 
 // Each area registers its routes; one file per area.
 void registerSysRoutes(http::Router &router, ApiContext &ctx);

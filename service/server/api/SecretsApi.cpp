@@ -1,7 +1,6 @@
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "api/SecretJson.h"
-#include "http/Router.h"
 #include "protocol/ApiError.h"
 #include "protocol/JsonReader.h"
 #include "store/Database.h"
@@ -18,7 +17,6 @@ using protocol::JsonReader;
 
 namespace {
 
-const http::RouteOptions Admin{.allowedWhileSealed = false, .requiresAdmin = true};
 
 int parseVersion(const QString &text)
 {
@@ -42,7 +40,7 @@ void refuseHoneyToken(const store::SecretRow &row)
 
 void registerSecretRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("POST", QStringLiteral("/admin/secrets"), Admin, [&ctx](HttpRequest &request) {
+    router.add("POST", QStringLiteral("/admin/secrets"), AdminRoute, [&ctx](HttpRequest &request) {
         const JsonReader body = JsonReader::parse(request.body);
         body.rejectUnknownFields({u"key_path", u"secret_type", u"value", u"description",
                                   u"namespace", u"is_honey_token"});
@@ -62,7 +60,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
                                         {QStringLiteral("created_at"), row.createdAt}});
     });
 
-    router.add("GET", QStringLiteral("/admin/secrets"), Admin, [&ctx](HttpRequest &request) {
+    router.add("GET", QStringLiteral("/admin/secrets"), AdminRoute, [&ctx](HttpRequest &request) {
         std::optional<QString> ns;
         std::optional<QString> prefix;
         if (request.query.hasQueryItem(QStringLiteral("namespace")))
@@ -75,7 +73,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, list);
     });
 
-    router.add("GET", QStringLiteral("/admin/secrets/{id}"), Admin, [&ctx](HttpRequest &request) {
+    router.add("GET", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
         std::optional<int> version;
         if (request.query.hasQueryItem(QStringLiteral("version")))
             version = parseVersion(request.queryValue(QStringLiteral("version")));
@@ -93,7 +91,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, json);
     });
 
-    router.add("PUT", QStringLiteral("/admin/secrets/{id}"), Admin, [&ctx](HttpRequest &request) {
+    router.add("PUT", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
         const QString id = request.param(QStringLiteral("id"));
         const JsonReader body = JsonReader::parse(request.body);
         body.rejectUnknownFields({u"value", u"description"});
@@ -115,7 +113,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, json);
     });
 
-    router.add("GET", QStringLiteral("/admin/secrets/{id}/versions"), Admin,
+    router.add("GET", QStringLiteral("/admin/secrets/{id}/versions"), AdminRoute,
                [&ctx](HttpRequest &request) {
                    const store::SecretRow row = ctx.secrets.require(request.param(QStringLiteral("id")));
                    QJsonArray versions;
@@ -132,7 +130,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
                                                    {QStringLiteral("versions"), versions}});
                });
 
-    router.add("POST", QStringLiteral("/admin/secrets/{id}/rollback"), Admin,
+    router.add("POST", QStringLiteral("/admin/secrets/{id}/rollback"), AdminRoute,
                [&ctx](HttpRequest &request) {
                    const QString id = request.param(QStringLiteral("id"));
                    const JsonReader body = JsonReader::parse(request.body);
@@ -147,7 +145,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
                                                    {QStringLiteral("rolled_back_to"), from}});
                });
 
-    router.add("DELETE", QStringLiteral("/admin/secrets/{id}"), Admin, [&ctx](HttpRequest &request) {
+    router.add("DELETE", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
         const QString id = request.param(QStringLiteral("id"));
         const int destroyed = ctx.secrets.destroy(id);
         return HttpResponse::json(200, {{QStringLiteral("deleted"), true},

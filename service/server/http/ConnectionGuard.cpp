@@ -20,9 +20,8 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     m_headTimer.setInterval(limits.headTimeoutMs);
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::onIdleTimeout);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::onHeadTimeout);
-    connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (!m_rejected)
+        if (!m_rejected && !m_closing)
             m_idleTimer.start();
     });
     m_idleTimer.start();
@@ -33,16 +32,28 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     }
 }
 
-void ConnectionGuard::onReadyRead()
+bool ConnectionGuard::isUnencryptedTls() const
 {
-    if (m_rejected) {
+    const auto *tls = qobject_cast<const QSslSocket *>(m_socket);
+    return tls && !tls->isEncrypted();
+}
+
+void ConnectionGuard::beforeRead()
+{
+    if (m_rejectionPending)
+        return; // QHttpServer is still answering the requests before the rejected one
+    if (m_rejected || m_closing) {
         m_socket->readAll(); // drain; nothing more is parsed on this connection
+        m_unreadSeen = 0;
         return;
     }
+    const qint64 available = m_socket->bytesAvailable();
+    m_unreadSeen = qMin(m_unreadSeen, available);
+    if (available == m_unreadSeen)
+        return; // QHttpServer re-emitted readyRead for bytes already counted
     m_idleTimer.start();
-    // QHttpServer reads everything available after this slot, so what is available now is
-    // exactly what it has not seen yet.
-    const QByteArray fresh = m_socket->peek(m_socket->bytesAvailable());
+    const QByteArray fresh = m_socket->peek(available).sliced(m_unreadSeen);
+    m_unreadSeen = available;
     switch (m_framing.feed(fresh)) {
     case RequestFraming::Verdict::Ok:
         break;
@@ -59,22 +70,56 @@ void ConnectionGuard::onReadyRead()
                QStringLiteral("the request framing is invalid"));
         return;
     }
+    if (m_framing.takeContinueRequest())
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     if (m_framing.inHead()) {
         if (!m_headTimer.isActive())
             m_headTimer.start();
-    } else {
+    } else if (!isUnencryptedTls()) {
         m_headTimer.stop();
     }
+}
+
+void ConnectionGuard::afterRead()
+{
+    m_unreadSeen = m_rejected || m_closing ? 0 : m_socket->bytesAvailable();
+}
+
+void ConnectionGuard::responseWritten(bool requestAsksToClose)
+{
+    const bool close = m_framing.takeCompleted() || requestAsksToClose;
+    if (m_rejectionPending) {
+        if (m_framing.unansweredRequests() == 0 || close) {
+            m_rejectionPending = false;
+            sendRejection();
+        }
+        return;
+    }
+    if (close)
+        closeAfterResponse();
+}
+
+void ConnectionGuard::closeAfterResponse()
+{
+    m_closing = true;
+    m_idleTimer.stop();
+    m_headTimer.stop();
+    m_socket->readAll();
+    m_unreadSeen = 0;
+    m_socket->disconnectFromHost();
+    // disconnectFromHost waits for the write buffer; a peer that never reads must not pin us.
+    QTimer::singleShot(m_limits.lingerMs + m_limits.idleTimeoutMs, m_socket, &QTcpSocket::abort);
 }
 
 void ConnectionGuard::reject(int status, const QByteArray &reason, const QString &code,
                              const QString &message)
 {
     m_rejected = true;
-    m_idleTimer.stop();
     m_headTimer.stop();
-    m_socket->readAll();
-
+    if (isUnencryptedTls()) {
+        m_socket->abort(); // no channel to answer on yet
+        return;
+    }
     const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("error"), message},
                                                       {QStringLiteral("error_code"), code}})
                                 .toJson(QJsonDocument::Compact);
@@ -84,7 +129,24 @@ void ConnectionGuard::reject(int status, const QByteArray &reason, const QString
     response += "X-Request-Id: " + crypto::randomToken(u"req_", 12).toLatin1() + "\r\n";
     response += "Connection: close\r\n\r\n";
     response += body;
-    m_socket->write(response);
+    m_rejection = response;
+    if (m_framing.unansweredRequests() > 0) {
+        // Complete requests came before the offending one: QHttpServer answers them first
+        // (responseWritten() counts them down), then the error goes out.
+        m_rejectionPending = true;
+        return;
+    }
+    sendRejection();
+}
+
+void ConnectionGuard::sendRejection()
+{
+    m_idleTimer.stop();
+    m_socket->readAll();
+    m_unreadSeen = 0;
+    m_socket->write(m_rejection);
+    // Whatever happens below, the connection is gone after the linger period.
+    QTimer::singleShot(m_limits.lingerMs, m_socket, &QTcpSocket::abort);
 
     if (qobject_cast<QSslSocket *>(m_socket)) {
         m_socket->disconnectFromHost();
@@ -99,17 +161,16 @@ void ConnectionGuard::reject(int status, const QByteArray &reason, const QString
     };
     connect(m_socket, &QTcpSocket::bytesWritten, this, shutdownWhenFlushed);
     shutdownWhenFlushed();
-    connect(m_socket, &QTcpSocket::readChannelFinished, this, &ConnectionGuard::finishLinger);
-    QTimer::singleShot(m_limits.lingerMs, this, &ConnectionGuard::finishLinger);
-}
-
-void ConnectionGuard::finishLinger()
-{
-    m_socket->abort();
+    connect(m_socket, &QTcpSocket::readChannelFinished, m_socket, &QTcpSocket::abort);
 }
 
 void ConnectionGuard::onIdleTimeout()
 {
+    if (m_rejectionPending) { // the earlier requests were never answered: stop waiting
+        m_rejectionPending = false;
+        sendRejection();
+        return;
+    }
     if (m_framing.inRequest()) {
         reject(408, "Request Timeout", QStringLiteral("request_timeout"),
                QStringLiteral("the request was not completed in time"));
@@ -120,6 +181,10 @@ void ConnectionGuard::onIdleTimeout()
 
 void ConnectionGuard::onHeadTimeout()
 {
+    if (isUnencryptedTls()) {
+        m_socket->abort(); // the TLS handshake did not finish in time
+        return;
+    }
     if (m_framing.inHead() || !m_framing.inRequest())
         reject(408, "Request Timeout", QStringLiteral("request_timeout"),
                QStringLiteral("the request headers were not received in time"));

@@ -10,31 +10,48 @@ class QTcpSocket;
 
 namespace cortex::http {
 
-// Watches one accepted socket before QHttpServer reads from it: enforces head/body limits,
-// idle and slow-head timeouts, and answers a breach itself with a JSON error and a lingering
-// close (so the client reads the error instead of a reset). Child of the socket it guards.
+// Watches one accepted socket around QHttpServer's reads: enforces head/body limits, idle and
+// slow-head (and TLS handshake) timeouts, answers "Expect: 100-continue", and answers a breach
+// itself with a JSON error and a lingering close (so the client reads the error instead of a
+// reset). Child of the socket it guards.
+//
+// Wiring (ListeningServer): beforeRead() is connected to readyRead before the socket is handed
+// to QHttpServer, afterRead() after. QHttpServer 6.4 may leave pipelined bytes unread and
+// re-emit readyRead later; afterRead() remembers how many unread bytes were already seen, so
+// every byte is counted exactly once.
 class ConnectionGuard : public QObject
 {
     Q_OBJECT
 public:
     ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits);
 
-    // Must run before QHttpServer's own readyRead slot: connect it before the socket is
-    // handed over.
-    void onReadyRead();
+    void beforeRead();
+    void afterRead();
+    // Called by the adapter after each response it wrote. Closes the connection when that
+    // request asked for it (then nothing after it is read or answered), and sends a deferred
+    // limit error once the requests pipelined before the offending one are answered.
+    void responseWritten(bool requestAsksToClose);
+    // Whether the response about to be written will close the connection.
+    bool responseWillClose() const { return m_framing.nextCompletedCloses(); }
 
 private:
+    void closeAfterResponse();
     void reject(int status, const QByteArray &reason, const QString &code, const QString &message);
+    void sendRejection();
     void onIdleTimeout();
     void onHeadTimeout();
-    void finishLinger();
+    bool isUnencryptedTls() const;
 
     QTcpSocket *m_socket;
     HttpLimits m_limits;
     RequestFraming m_framing;
     QTimer m_idleTimer;
     QTimer m_headTimer;
+    qint64 m_unreadSeen = 0; // bytes left unread by QHttpServer that were already fed
     bool m_rejected = false;
+    bool m_closing = false;
+    bool m_rejectionPending = false; // waiting for earlier pipelined requests to be answered
+    QByteArray m_rejection;          // the raw error response to send
 };
 
 } // namespace cortex::http

@@ -1,6 +1,7 @@
 #include "http/HttpServer.h"
 
 #include "crypto/Random.h"
+#include "http/ConnectionGuard.h"
 #include "http/ListeningServer.h"
 
 #include <QHttpServerRequest>
@@ -41,6 +42,15 @@ QString requestIdFor(const QHttpServerRequest &request)
     if (acceptable.match(given).hasMatch())
         return given;
     return crypto::randomToken(u"req_", 12);
+}
+
+// "Connection" is a comma-separated token list (RFC 9110 §7.6.1).
+bool asksToClose(const QHttpServerRequest &request)
+{
+    for (const QByteArray &token : request.value("Connection").split(','))
+        if (token.trimmed().compare("close", Qt::CaseInsensitive) == 0)
+            return true;
+    return false;
 }
 
 QByteArray reasonPhrase(int status)
@@ -110,10 +120,17 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     if (match.route) {
         req.params = match.params;
         response = dispatch(*match.route, req);
+    } else if (req.method == "UNKNOWN") {
+        response = HttpResponse::error(protocol::ApiError(
+            501, QStringLiteral("method_not_implemented"), QStringLiteral("unknown HTTP method")));
     } else if (!match.allowedMethods.isEmpty()) {
-        QByteArray allow = match.allowedMethods.join(", ");
+        QList<QByteArray> methods = match.allowedMethods;
+        if (methods.contains("GET"))
+            methods.append("HEAD");
+        methods.append("OPTIONS");
+        const QByteArray allow = methods.join(", ");
         if (req.method == "OPTIONS") {
-            response = HttpResponse{204, {}, {}, {{"Allow", allow + ", OPTIONS"}}};
+            response = HttpResponse{204, {}, {}, {{"Allow", allow}}};
         } else {
             response = HttpResponse::error(protocol::ApiError(
                 405, QStringLiteral("method_not_allowed"),
@@ -136,11 +153,14 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
     responder.writeHeader("X-Content-Type-Options", "nosniff");
     for (const auto &[name, value] : std::as_const(response.headers))
         responder.writeHeader(name, value);
-    const bool close = request.value("Connection").compare("close", Qt::CaseInsensitive) == 0;
+    auto *guard = socket->findChild<ConnectionGuard *>();
+    const bool close = asksToClose(request) || (guard && guard->responseWillClose());
     if (close)
         responder.writeHeader("Connection", "close");
     responder.writeBody(head ? QByteArray() : response.body);
-    if (close)
+    if (guard)
+        guard->responseWritten(close);
+    else if (close)
         socket->disconnectFromHost();
 
     qCInfo(lcHttp).noquote() << req.requestId << req.method << req.path << response.status

@@ -32,8 +32,12 @@ void ListeningServer::incomingConnection(qintptr socketDescriptor)
             return;
         }
     }
-    new ConnectionGuard(socket, m_limits); // parented to the socket
+    auto *guard = new ConnectionGuard(socket, m_limits); // parented to the socket
+    connect(socket, &QTcpSocket::readyRead, guard, &ConnectionGuard::beforeRead);
+    // QHttpServer 6.4 takes the socket and connects its own readyRead slot synchronously
+    // inside addPendingConnection, so this second slot runs after QHttpServer's read.
     addPendingConnection(socket);
+    connect(socket, &QTcpSocket::readyRead, guard, &ConnectionGuard::afterRead);
 }
 
 } // namespace cortex::http

@@ -12,6 +12,20 @@ QByteArray trimmedLower(QByteArrayView v)
 {
     return v.trimmed().toByteArray().toLower();
 }
+
+// Digits only (RFC 9110 §8.6 / RFC 9112 §7.1): no sign, no "0x", no blanks inside.
+bool allDigits(QByteArrayView v, int base)
+{
+    if (v.isEmpty())
+        return false;
+    for (char c : v) {
+        const bool digit = c >= '0' && c <= '9';
+        const bool hex = (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+        if (!digit && !(base == 16 && hex))
+            return false;
+    }
+    return true;
+}
 } // namespace
 
 RequestFraming::RequestFraming(qint64 maxHeadBytes, qint64 maxBodyBytes)
@@ -45,6 +59,9 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
             m_headBytes = 0;
             m_contentLength = -1;
             m_chunked = false;
+            m_expectContinue = false;
+            m_requestLineSeen = false;
+            m_closeAfter = false;
             m_bodyTotal = 0;
             [[fallthrough]];
         case State::Head: {
@@ -57,6 +74,13 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
             }
             if (m_line.endsWith('\r'))
                 m_line.chop(1);
+            if (!m_requestLineSeen) {
+                // "METHOD target HTTP/x.y": HTTP/1.0 closes unless it asks to keep alive.
+                m_requestLineSeen = true;
+                m_closeAfter = !m_line.endsWith("HTTP/1.1");
+                m_line.clear();
+                break;
+            }
             if (m_line.isEmpty()) {
                 const Verdict v = finishHead();
                 if (v != Verdict::Ok)
@@ -68,8 +92,8 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
                 const QByteArray name = trimmedLower(QByteArrayView(m_line).first(colon));
                 const QByteArrayView value = QByteArrayView(m_line).sliced(colon + 1);
                 if (name == "content-length") {
-                    bool ok = false;
-                    const qint64 len = value.trimmed().toLongLong(&ok);
+                    bool ok = allDigits(value.trimmed(), 10);
+                    const qint64 len = ok ? value.trimmed().toLongLong(&ok) : -1;
                     // Conflicting or unparsable lengths are a smuggling vector: refuse them.
                     if (!ok || len < 0 || (m_contentLength >= 0 && m_contentLength != len))
                         return fail(Verdict::Malformed);
@@ -80,6 +104,16 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
                         m_chunked = true;
                     else
                         return fail(Verdict::Malformed); // gzip etc. are not accepted
+                } else if (name == "connection") {
+                    for (const QByteArray &token : value.toByteArray().split(',')) {
+                        const QByteArray t = trimmedLower(token);
+                        if (t == "close")
+                            m_closeAfter = true;
+                        else if (t == "keep-alive")
+                            m_closeAfter = false;
+                    }
+                } else if (name == "expect") {
+                    m_expectContinue = trimmedLower(value) == "100-continue";
                 }
             }
             m_line.clear();
@@ -90,15 +124,18 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
             i += take;
             m_bodyRemaining -= take;
             if (m_bodyRemaining == 0)
-                m_state = State::Idle;
+                completeRequest();
             break;
         }
         case State::ChunkSize:
         case State::Trailers: {
             const char c = bytes[i++];
+            // Trailers become headers in QHttpServer: they share the head's limit.
+            if (m_state == State::Trailers && ++m_headBytes > m_maxHead)
+                return fail(Verdict::HeadTooLarge);
             if (c != '\n') {
                 m_line.append(c);
-                if (m_line.size() > MaxChunkLine)
+                if (m_state == State::ChunkSize && m_line.size() > MaxChunkLine)
                     return fail(Verdict::Malformed);
                 break;
             }
@@ -106,7 +143,7 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
                 m_line.chop(1);
             if (m_state == State::Trailers) {
                 if (m_line.isEmpty())
-                    m_state = State::Idle;
+                    completeRequest();
                 m_line.clear();
                 break;
             }
@@ -144,23 +181,40 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
     return Verdict::Ok;
 }
 
+void RequestFraming::completeRequest()
+{
+    m_state = State::Idle;
+    m_completed.push_back(m_closeAfter);
+}
+
+bool RequestFraming::takeCompleted()
+{
+    if (m_completed.empty())
+        return false;
+    const bool close = m_completed.front();
+    m_completed.pop_front();
+    return close;
+}
+
 RequestFraming::Verdict RequestFraming::finishHead()
 {
     m_line.clear();
     if (m_chunked && m_contentLength >= 0)
         return Verdict::Malformed; // both framings at once: refuse (RFC 9112 §6.3)
     if (m_chunked) {
+        m_continueRequested = m_expectContinue;
         m_state = State::ChunkSize;
         return Verdict::Ok;
     }
     if (m_contentLength > m_maxBody)
         return Verdict::BodyTooLarge;
+    m_continueRequested = m_expectContinue && m_contentLength > 0;
     if (m_contentLength > 0) {
         m_bodyRemaining = m_contentLength;
         m_bodyTotal = m_contentLength;
         m_state = State::Body;
     } else {
-        m_state = State::Idle;
+        completeRequest();
     }
     return Verdict::Ok;
 }
@@ -172,7 +226,7 @@ bool RequestFraming::parseChunkSizeLine()
     if (semi >= 0)
         sizeText = sizeText.first(semi);
     sizeText = sizeText.trimmed();
-    if (sizeText.isEmpty() || sizeText.size() > 15)
+    if (!allDigits(sizeText, 16) || sizeText.size() > 15)
         return false;
     bool ok = false;
     const qint64 size = sizeText.toLongLong(&ok, 16);
@@ -180,6 +234,7 @@ bool RequestFraming::parseChunkSizeLine()
         return false;
     if (size == 0) {
         m_state = State::Trailers;
+        m_headBytes = 0;
         return true;
     }
     m_bodyTotal += size;

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QtGlobal>
+#include <deque>
 
 namespace cortex::http {
 
@@ -30,12 +31,28 @@ public:
     bool inRequest() const { return m_state != State::Idle; }
     // True while the head of the current request is still arriving (for slow-header timeouts).
     bool inHead() const { return m_state == State::Head; }
+    // True once after a head with "Expect: 100-continue" and an acceptable body size was seen:
+    // the caller should send "100 Continue" (QHttpServer 6.4 never does).
+    bool takeContinueRequest()
+    {
+        const bool wanted = m_continueRequested;
+        m_continueRequested = false;
+        return wanted;
+    }
+
+    // Requests framed completely but not answered yet, oldest first. takeCompleted() is called
+    // once per response and says whether that request asked for the connection to close
+    // (HTTP/1.0 without keep-alive, or a "close" token).
+    std::size_t unansweredRequests() const { return m_completed.size(); }
+    bool takeCompleted();
+    bool nextCompletedCloses() const { return !m_completed.empty() && m_completed.front(); }
 
 private:
     enum class State { Idle, Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailers };
 
     Verdict fail(Verdict v);
     Verdict finishHead();
+    void completeRequest();
     bool parseChunkSizeLine();
 
     qint64 m_maxHead;
@@ -48,7 +65,11 @@ private:
     qint64 m_bodyTotal = 0;    // body bytes of the current request (chunked: data only)
     qint64 m_contentLength = -1;
     bool m_chunked = false;
-    bool m_sawEmptyLine = false;
+    bool m_expectContinue = false;
+    bool m_continueRequested = false;
+    bool m_requestLineSeen = false;
+    bool m_closeAfter = false;
+    std::deque<bool> m_completed;
 };
 
 } // namespace cortex::http

@@ -10,6 +10,7 @@
 #include <QTextStream>
 #include <cstdio>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cortex::startup {
@@ -37,7 +38,8 @@ bool writePrivateFile(const QString &path, const QByteArray &content)
                           O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return false;
-    const bool ok = ::write(fd, content.constData(), size_t(content.size())) == content.size() &&
+    // O_CREAT's mode applies only to a new file; an older file keeps its mode unless we set it.
+    const bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, content.constData(), size_t(content.size())) == content.size() &&
                     ::fsync(fd) == 0;
     ::close(fd);
     return ok;
@@ -131,15 +133,31 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
                 return nullptr;
             }
         }
-        const QByteArray generated = server.initialize(password, profile, adminToken);
+        // The generated token reaches its file before the vault is committed: a crash in
+        // between must not leave a vault whose admin token nobody has.
+        const QString file = QDir(server.dataDir()).filePath(QStringLiteral("admin-token"));
+        const bool generate = !adminToken;
+        if (generate) {
+            adminToken = VaultServer::generateAdminToken();
+            if (!writePrivateFile(file, *adminToken + '\n')) {
+                *error = QStringLiteral("cannot write %1").arg(file);
+                return nullptr;
+            }
+        } else {
+            QFile::remove(file); // a leftover from an earlier vault would name the wrong token
+        }
+        try {
+            server.initialize(password, profile, adminToken);
+        } catch (...) {
+            if (generate)
+                QFile::remove(file);
+            throw;
+        }
         say(QStringLiteral("vault initialized in %1 (Argon2id profile %2)")
                 .arg(server.dataDir(), crypto::kdfProfileName(profile)));
-        if (!generated.isEmpty()) {
-            const QString file = QDir(server.dataDir()).filePath(QStringLiteral("admin-token"));
-            if (!writePrivateFile(file, generated + '\n'))
-                warn(QStringLiteral("warning: could not write %1").arg(file));
+        if (generate) {
             say(QStringLiteral("admin token (shown once; also in %1, mode 0600): %2")
-                    .arg(file, QString::fromLatin1(generated)));
+                    .arg(file, QString::fromLatin1(*adminToken)));
         } else {
             say(QStringLiteral("admin token: taken from ADMIN_TOKEN"));
         }

@@ -35,8 +35,14 @@ bool readFile(const QString &path, PasswordLookup *result)
         result->error = QStringLiteral("cannot read the password file %1: %2").arg(path, file.errorString());
         return false;
     }
-    QByteArray content = file.read(MaxPasswordBytes + 2);
+    QByteArray content = file.read(MaxPasswordBytes + 3);
     result->password = fromFileContent(std::move(content));
+    if (result->password.size() > MaxPasswordBytes) {
+        // Never cut a password short: the cut one would become the real one.
+        result->password.clear();
+        result->error = QStringLiteral("the password in %1 is longer than %2 bytes").arg(path).arg(MaxPasswordBytes);
+        return false;
+    }
     if (result->password.isEmpty())
         result->error = QStringLiteral("the password file %1 is empty").arg(path);
     return !result->password.isEmpty();
@@ -44,10 +50,9 @@ bool readFile(const QString &path, PasswordLookup *result)
 
 } // namespace
 
-crypto::SecureBytes readHiddenLine(const QString &prompt)
+crypto::SecureBytes readHiddenLine(const QString &prompt, bool *tooLong)
 {
-    std::fputs(prompt.toLocal8Bit().constData(), stderr);
-    std::fflush(stderr);
+    *tooLong = false;
     termios saved{};
     const bool tty = tcgetattr(STDIN_FILENO, &saved) == 0;
     if (tty) {
@@ -55,6 +60,9 @@ crypto::SecureBytes readHiddenLine(const QString &prompt)
         quiet.c_lflag &= ~tcflag_t(ECHO);
         tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
     }
+    // Prompt only once echo is off, so nothing typed after it can be shown.
+    std::fputs(prompt.toLocal8Bit().constData(), stderr);
+    std::fflush(stderr);
     crypto::SecureBytes buffer(MaxPasswordBytes);
     std::size_t length = 0;
     char c = 0;
@@ -62,6 +70,8 @@ crypto::SecureBytes readHiddenLine(const QString &prompt)
     while (::read(STDIN_FILENO, &c, 1) == 1 && c != '\n') {
         if (length < buffer.size())
             buffer.data()[length++] = static_cast<unsigned char>(c);
+        else
+            *tooLong = true;
     }
     if (length > 0 && buffer.data()[length - 1] == '\r')
         --length;
@@ -99,14 +109,22 @@ PasswordLookup findPassword(const ServerOptions &options, bool confirm)
     if (!isatty(STDIN_FILENO))
         return result; // no source: the caller decides (stay sealed / wait)
     result.origin = QStringLiteral("terminal");
+    bool tooLong = false;
     result.password = readHiddenLine(confirm ? QStringLiteral("[cortex-server] Choose the unseal password: ")
-                                             : QStringLiteral("[cortex-server SEALED] Unseal password: "));
+                                             : QStringLiteral("[cortex-server SEALED] Unseal password: "),
+                                     &tooLong);
+    if (tooLong) {
+        result.password.clear();
+        result.error = QStringLiteral("the password is longer than %1 bytes").arg(MaxPasswordBytes);
+        return result;
+    }
     if (result.password.isEmpty()) {
         result.error = QStringLiteral("no password was typed");
         return result;
     }
     if (confirm) {
-        const crypto::SecureBytes again = readHiddenLine(QStringLiteral("[cortex-server] Type it again: "));
+        const crypto::SecureBytes again =
+            readHiddenLine(QStringLiteral("[cortex-server] Type it again: "), &tooLong);
         if (!result.password.equals(again)) {
             result.password.clear();
             result.error = QStringLiteral("the two passwords differ");

@@ -22,7 +22,8 @@ struct PasswordLookup
 // that one trailing newline of a file is dropped.
 PasswordLookup findPassword(const ServerOptions &options, bool confirm);
 
-// Reads one line from the terminal with echo off, into secure memory. Empty on EOF.
-crypto::SecureBytes readHiddenLine(const QString &prompt);
+// Reads one line from the terminal with echo off, into secure memory. Empty on EOF; sets
+// *tooLong (and returns a prefix that must not be used) past 4096 bytes.
+crypto::SecureBytes readHiddenLine(const QString &prompt, bool *tooLong);
 
 } // namespace cortex::startup

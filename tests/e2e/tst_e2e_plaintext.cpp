@@ -1,0 +1,315 @@
+// No secret value ever reaches the disk or the server's output in a readable form, and a
+// deleted secret leaves no trace of its value or its ciphertext in the data directory.
+
+#include "E2eSupport.h"
+
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace cortex::e2e;
+
+namespace {
+
+const QString ServerBin = QStringLiteral(CORTEX_SERVER_BIN);
+
+QString str(const char *text)
+{
+    return QString::fromUtf8(text);
+}
+
+QByteArray sentinel()
+{
+    return "SENTINEL-VALUE-" + randomHex(12).toLatin1();
+}
+
+} // namespace
+
+class TestE2ePlaintext : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void searchFindsEveryForm();
+    void noValueInDataDirOrOutput();
+    void deletedSecretLeavesNoTrace();
+
+private:
+    // The ciphertexts and wrapped DEKs of a secret's versions, read from cortex.db.
+    static QList<QByteArray> storedBlobs(const QString &dataDir, const QString &id);
+    void expectNoBlobs(const QString &dataDir, const QList<QByteArray> &blobs, const char *when);
+    // Fails (and says where) when any form of any value is in the data dir or the output.
+    void expectNowhere(const QString &dataDir, const ServerProcess &server,
+                       const QList<QByteArray> &values, const char *when);
+};
+
+// The search itself: each encoded form, buried at every alignment in binary noise, is found.
+void TestE2ePlaintext::searchFindsEveryForm()
+{
+    const QByteArray value = sentinel();
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    for (const auto &[label, needle] : encodedForms(value)) {
+        QVERIFY2(needle.size() >= 20, label.constData());
+        QVERIFY2(!formsFoundIn(needle, value).isEmpty(), label.constData());
+    }
+    // Encoded inside a longer stream at each offset: still found.
+    for (int offset = 0; offset < 3; ++offset) {
+        QByteArray noise(offset + 7, Qt::Uninitialized);
+        for (char &c : noise)
+            c = char(QRandomGenerator::global()->bounded(256));
+        const QByteArray stream = noise + value + noise;
+        const QByteArray encoded = stream.toBase64();
+        QVERIFY2(formsFoundIn(encoded, value)
+                     .contains(QStringLiteral("base64@%1").arg((offset + 7) % 3)),
+                 encoded.constData());
+        QVERIFY(!formsFoundIn(stream.toBase64(QByteArray::Base64UrlEncoding), value).isEmpty());
+        QVERIFY(!formsFoundIn(stream.toHex(), value).isEmpty());
+        QVERIFY(writeFile(tmp.filePath(QStringLiteral("f%1").arg(offset)), encoded));
+    }
+    QVERIFY(QDir().mkpath(tmp.filePath(str("a/b"))));
+    QVERIFY(writeFile(tmp.filePath(str("a/b/.hidden")), "xx" + value + "yy"));
+    QVERIFY(!formsFoundBelow(tmp.path(), value).isEmpty());
+    QCOMPARE(filesContaining(tmp.path(), value), QStringList{tmp.filePath(str("a/b/.hidden"))});
+    QVERIFY(formsFoundIn("nothing to see", value).isEmpty());
+}
+
+void TestE2ePlaintext::expectNowhere(const QString &dataDir, const ServerProcess &server,
+                                     const QList<QByteArray> &values, const char *when)
+{
+    QVERIFY(!filesBelow(dataDir).isEmpty());
+    for (const QByteArray &value : values) {
+        const QStringList onDisk = formsFoundBelow(dataDir, value);
+        QVERIFY2(onDisk.isEmpty(),
+                 qPrintable(QStringLiteral("%1: a secret value is on disk: %2")
+                                .arg(QString::fromLatin1(when), onDisk.join(u", "))));
+        const QStringList inOutput = formsFoundIn(server.allOutput(), value);
+        QVERIFY2(inOutput.isEmpty(),
+                 qPrintable(QStringLiteral("%1: a secret value is in the server output: %2")
+                                .arg(QString::fromLatin1(when), inOutput.join(u", "))));
+    }
+}
+
+void TestE2ePlaintext::noValueInDataDirOrOutput()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString dataDir = tmp.filePath(str("data"));
+    const QByteArray password = "PASSWORD-" + randomHex(12).toLatin1();
+    ServerProcess server(ServerBin, dataDir);
+    server.environment().insert(str("CORTEX_KEK_PASSWORD"), QString::fromLatin1(password));
+    QVERIFY2(server.start(), server.allOutput().constData());
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    http.setAdminToken(server.printedAdminToken());
+
+    QList<QByteArray> values;
+    const auto fresh = [&values] {
+        values << sentinel();
+        return values.last();
+    };
+    const auto create = [&http](const QString &ns, const QString &keyPath, const QByteArray &value,
+                                const QString &type = QStringLiteral("KEY_VALUE")) {
+        const HttpReply reply =
+            http.post(str("/admin/secrets"), {{str("namespace"), ns},
+                                              {str("key_path"), keyPath},
+                                              {str("secret_type"), type},
+                                              {str("value"), QString::fromUtf8(value)}});
+        return reply.status == 201 ? reply.object().value(str("id")).toString() : QString();
+    };
+    const auto read = [&http](const QString &id, int version) {
+        const HttpReply reply = http.get(str("/admin/secrets/%1?version=%2").arg(id).arg(version));
+        return reply.object().value(str("value")).toString().toUtf8();
+    };
+
+    // Create, update, roll back.
+    const QByteArray v1 = fresh();
+    const QByteArray v2 = fresh();
+    const QByteArray v3 = fresh();
+    const QString db = create(str("default"), str("app/db/password"), v1);
+    QVERIFY(!db.isEmpty());
+    QCOMPARE(
+        http.put(str("/admin/secrets/") + db, {{str("value"), QString::fromLatin1(v2)}}).status,
+        200);
+    QCOMPARE(http.put(str("/admin/secrets/") + db, {{str("value"), QString::fromLatin1(v3)},
+                                                    {str("description"), str("rotated")}})
+                 .status,
+             200);
+    QCOMPARE(http.post(str("/admin/secrets/%1/rollback").arg(db), {{str("version"), 1}}).status,
+             200);
+    QCOMPARE(read(db, 1), v1);
+    QCOMPARE(read(db, 2), v2);
+    QCOMPARE(read(db, 3), v3);
+    QCOMPARE(read(db, 4), v1);
+
+    // A JSON_CONFIG value carrying one inside.
+    const QByteArray inJson = fresh();
+    const QString config =
+        create(str("payments"), str("stripe/config"),
+               "{\"api_key\": \"" + inJson + "\", \"retries\": 3}", str("JSON_CONFIG"));
+    QVERIFY(!config.isEmpty());
+    QVERIFY(read(config, 1).contains(inJson));
+
+    // A .env import, then a second import that updates one key.
+    const QByteArray e1 = fresh();
+    const QByteArray e2 = fresh();
+    const QByteArray e3 = fresh();
+    const QByteArray e4 = fresh();
+    const QByteArray dotenv = "# exported from the old host\nIMPORTED_ONE=" + e1 +
+                              "\nexport IMPORTED_TWO=\"" + e2 + "\"\nIMPORTED_THREE='" + e3 + "'\n";
+    HttpReply imported =
+        http.post(str("/admin/import/dotenv"), {{str("namespace"), str("imported")},
+                                                {str("content"), QString::fromLatin1(dotenv)}});
+    QVERIFY2(imported.status == 200, imported.describe().constData());
+    QCOMPARE(imported.object().value(str("created")).toArray().size(), 3);
+    imported = http.post(str("/admin/import/dotenv"),
+                         {{str("namespace"), str("imported")},
+                          {str("content"), QString::fromLatin1("IMPORTED_ONE=" + e4 + "\n")}});
+    QVERIFY2(imported.status == 200, imported.describe().constData());
+    QCOMPARE(imported.object().value(str("updated")).toArray().size(), 1);
+    const HttpReply list = http.get(str("/admin/secrets?namespace=imported"));
+    QCOMPARE(list.array().size(), 3);
+    QMap<QString, QString> importedIds;
+    for (const QJsonValue &entry : list.array())
+        importedIds[entry.toObject().value(str("key_path")).toString()] =
+            entry.toObject().value(str("id")).toString();
+    QCOMPARE(read(importedIds.value(str("IMPORTED_ONE")), 1), e1);
+    QCOMPARE(read(importedIds.value(str("IMPORTED_ONE")), 2), e4);
+    QCOMPARE(read(importedIds.value(str("IMPORTED_TWO")), 1), e2);
+    QCOMPARE(read(importedIds.value(str("IMPORTED_THREE")), 1), e3);
+
+    // Created, updated, read, deleted.
+    const QByteArray d1 = fresh();
+    const QByteArray d2 = fresh();
+    const QString doomed = create(str("default"), str("short/lived"), d1);
+    QVERIFY(!doomed.isEmpty());
+    QCOMPARE(
+        http.put(str("/admin/secrets/") + doomed, {{str("value"), QString::fromLatin1(d2)}}).status,
+        200);
+    QCOMPARE(read(doomed, 2), d2);
+    QCOMPARE(http.del(str("/admin/secrets/") + doomed).status, 200);
+    QCOMPARE(http.get(str("/admin/secrets/") + doomed).status, 404);
+
+    // A failed request that carried a value (the path already exists).
+    const QByteArray rejected = fresh();
+    QCOMPARE(http.post(str("/admin/secrets"), {{str("key_path"), str("app/db/password")},
+                                               {str("value"), QString::fromLatin1(rejected)}})
+                 .status,
+             409);
+
+    values << password;
+    expectNowhere(dataDir, server, values, "while running");
+    // A clean stop checkpoints the WAL into cortex.db: look again.
+    QVERIFY(server.stop());
+    expectNowhere(dataDir, server, values, "after a clean stop");
+}
+
+QList<QByteArray> TestE2ePlaintext::storedBlobs(const QString &dataDir, const QString &id)
+{
+    QList<QByteArray> blobs;
+    StoreFile store(dataDir);
+    if (!store.isOpen())
+        return blobs;
+    const auto rows = store.query(
+        str("SELECT ciphertext, wrapped_dek FROM secret_versions WHERE secret_id = ?"), {id});
+    for (const QVariantList &row : rows)
+        blobs << row.value(0).toByteArray() << row.value(1).toByteArray();
+    return blobs;
+}
+
+void TestE2ePlaintext::expectNoBlobs(const QString &dataDir, const QList<QByteArray> &blobs,
+                                     const char *when)
+{
+    for (qsizetype i = 0; i < blobs.size(); ++i) {
+        const QStringList found = filesContaining(dataDir, blobs.at(i));
+        QVERIFY2(found.isEmpty(),
+                 qPrintable(QStringLiteral("%1: %2 of a deleted secret is still in %3")
+                                .arg(QString::fromLatin1(when),
+                                     i % 2 == 0 ? str("a ciphertext") : str("a wrapped DEK"),
+                                     found.join(u", "))));
+    }
+}
+
+// After DELETE, neither the value nor its ciphertext nor its wrapped DEKs are anywhere in the
+// data dir: not in free pages (secure_delete), not in the WAL, while the server keeps running
+// and after it stops. Both for a secret written before the last restart (its rows are in
+// cortex.db) and one written in the same run (its rows are in the WAL).
+void TestE2ePlaintext::deletedSecretLeavesNoTrace()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString dataDir = tmp.filePath(str("data"));
+    ServerProcess server(ServerBin, dataDir);
+    server.environment().insert(str("CORTEX_KEK_PASSWORD"), str("delete-test-pw"));
+    QVERIFY2(server.start(), server.allOutput().constData());
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    http.setAdminToken(server.printedAdminToken());
+    const auto create = [&http](const QString &keyPath, const QByteArray &value) {
+        const HttpReply reply =
+            http.post(str("/admin/secrets"),
+                      {{str("key_path"), keyPath}, {str("value"), QString::fromLatin1(value)}});
+        return reply.status == 201 ? reply.object().value(str("id")).toString() : QString();
+    };
+
+    const QByteArray old1 = sentinel();
+    const QByteArray old2 = sentinel();
+    const QByteArray kept = sentinel();
+    const QString oldId = create(str("doomed/old"), old1);
+    QVERIFY(!oldId.isEmpty());
+    QCOMPARE(http.put(str("/admin/secrets/") + oldId, {{str("value"), QString::fromLatin1(old2)}})
+                 .status,
+             200);
+    const QString keptId = create(str("kept"), kept);
+    QVERIFY(!keptId.isEmpty());
+    QVERIFY(server.stop());
+
+    // The old secret's rows are now in cortex.db, where the search sees them.
+    const QList<QByteArray> oldBlobs = storedBlobs(dataDir, oldId);
+    QCOMPARE(oldBlobs.size(), 4);
+    for (const QByteArray &blob : oldBlobs) {
+        QVERIFY(blob.size() > 40);
+        QCOMPARE(filesContaining(dataDir, blob), QStringList{dataDir + str("/cortex.db")});
+    }
+
+    QVERIFY2(server.start(), server.allOutput().constData());
+    http.setBaseUrl(server.url());
+    const QByteArray new1 = sentinel();
+    const QString newId = create(str("doomed/new"), new1);
+    QVERIFY(!newId.isEmpty());
+    // Read through a connection of our own while the server runs: the rows are in the WAL.
+    const QList<QByteArray> newBlobs = storedBlobs(dataDir, newId);
+    QCOMPARE(newBlobs.size(), 2);
+    for (const QByteArray &blob : newBlobs)
+        QVERIFY(!filesContaining(dataDir, blob).isEmpty());
+
+    for (const QString &id : {oldId, newId}) {
+        const HttpReply reply = http.del(str("/admin/secrets/") + id);
+        QVERIFY2(reply.status == 200, reply.describe().constData());
+        QCOMPARE(http.get(str("/admin/secrets/") + id).status, 404);
+        QCOMPARE(http.get(str("/admin/secrets/%1?version=1").arg(id)).status, 404);
+    }
+    const HttpReply keptReply = http.get(str("/admin/secrets/") + keptId);
+    QCOMPARE(keptReply.object().value(str("value")).toString(), QString::fromLatin1(kept));
+
+    expectNoBlobs(dataDir, oldBlobs + newBlobs, "while running");
+    for (const QByteArray &value : {old1, old2, new1})
+        QVERIFY(formsFoundBelow(dataDir, value).isEmpty());
+    QVERIFY(server.stop());
+
+    expectNoBlobs(dataDir, oldBlobs + newBlobs, "after a clean stop");
+    for (const QByteArray &value : {old1, old2, new1})
+        QVERIFY(formsFoundBelow(dataDir, value).isEmpty());
+    {
+        StoreFile store(dataDir);
+        QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
+        QVERIFY(store
+                    .query(str("SELECT 1 FROM secret_versions WHERE secret_id IN (?, ?)"),
+                           {oldId, newId})
+                    .empty());
+        QCOMPARE(int(store.query(str("SELECT 1 FROM secrets")).size()), 1);
+    }
+}
+
+QTEST_GUILESS_MAIN(TestE2ePlaintext)
+#include "tst_e2e_plaintext.moc"
