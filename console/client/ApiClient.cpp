@@ -77,8 +77,7 @@ std::optional<SealStatus> parseSealStatus(const QByteArray &body, QString *error
     return status;
 }
 
-ApiClient::ApiClient(QObject *parent)
-    : QObject(parent), m_network(new QNetworkAccessManager(this))
+ApiClient::ApiClient(QObject *parent) : QObject(parent), m_network(new QNetworkAccessManager(this))
 {
     // Follow a redirect only within the same server: a vault console must not be steered to
     // another host (later requests carry an admin token).
@@ -128,7 +127,7 @@ QUrl ApiClient::endpoint(QStringView path) const
     QString prefix = url.path();
     while (prefix.endsWith(u'/'))
         prefix.chop(1);
-    url.setPath(prefix + path);
+    url.setPath(prefix.append(path));
     return url;
 }
 
@@ -184,9 +183,13 @@ QString ApiClient::failureReason(QNetworkReply *reply) const
         const QString message = serverErrorMessage(reply->readAll());
         if (!message.isEmpty())
             return tr("The server answered HTTP %1: %2").arg(httpStatus).arg(message);
-        const QString phrase = QString::fromLatin1(
-            reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray());
-        return tr("The server answered HTTP %1 %2.").arg(httpStatus).arg(phrase.simplified());
+        const QString phrase =
+            QString::fromLatin1(
+                reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray())
+                .simplified();
+        if (phrase.isEmpty())
+            return tr("The server answered HTTP %1.").arg(httpStatus);
+        return tr("The server answered HTTP %1 %2.").arg(httpStatus).arg(phrase);
     }
     switch (reply->error()) {
     case QNetworkReply::NoError:

@@ -77,9 +77,8 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
         std::optional<int> version;
         if (request.query.hasQueryItem(QStringLiteral("version")))
             version = parseVersion(request.queryValue(QStringLiteral("version")));
-        refuseHoneyToken(ctx.secrets.require(request.param(QStringLiteral("id"))));
         const vault::SecretService::Revealed secret =
-            ctx.secrets.reveal(request.param(QStringLiteral("id")), version);
+            ctx.secrets.reveal(request.param(QStringLiteral("id")), version, refuseHoneyToken);
         QJsonObject json = secretMetadataJson(secret.meta);
         json.insert(QStringLiteral("version"), secret.version);
         json.insert(QStringLiteral("current_version"), secret.meta.currentVersion);

@@ -162,11 +162,14 @@ int SecretService::destroy(const QString &id)
     return destroyed;
 }
 
-SecretService::Revealed SecretService::reveal(const QString &id, std::optional<int> version)
+SecretService::Revealed SecretService::reveal(const QString &id, std::optional<int> version,
+                                              const std::function<void(const store::SecretRow &)> &precheck)
 {
     const crypto::SecureBytes &root = m_vault.rootKey();
     Revealed result;
     result.meta = require(id);
+    if (precheck)
+        precheck(result.meta);
     result.version = version.value_or(result.meta.currentVersion);
     std::optional<store::SecretVersionRow> row = m_secrets.version(id, result.version);
     if (!row)

@@ -4,6 +4,7 @@
 #include "store/SecretRepository.h"
 
 #include <QString>
+#include <functional>
 #include <optional>
 
 namespace cortex {
@@ -54,7 +55,9 @@ public:
         crypto::SecureBytes value;
     };
     // Decrypts the current version, or the given one. 404 when either does not exist.
-    Revealed reveal(const QString &id, std::optional<int> version = std::nullopt);
+    // `precheck` runs on the metadata before anything is decrypted (e.g. to refuse decoys).
+    Revealed reveal(const QString &id, std::optional<int> version = std::nullopt,
+                    const std::function<void(const store::SecretRow &)> &precheck = {});
 
     store::SecretRow require(const QString &id);
     store::SecretRepository &repository() { return m_secrets; }
