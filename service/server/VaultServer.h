@@ -12,20 +12,11 @@
 #include <memory>
 #include <optional>
 
-namespace cortex::store {
-class Database;
-}
-namespace cortex::vault {
-class SecretService;
-}
+#include "ServerFwd.h"
+
 namespace cortex::http {
 class HttpServer;
 }
-
-namespace cortex::api {
-class AdminAuth;
-struct ApiContext;
-} // namespace cortex::api
 
 namespace cortex {
 

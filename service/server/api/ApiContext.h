@@ -1,19 +1,8 @@
 #pragma once
 
-namespace cortex {
-class Clock;
-}
-namespace cortex::store {
-class Database;
-}
-namespace cortex::vault {
-class Vault;
-class SecretService;
-} // namespace cortex::vault
+#include "ServerFwd.h"
 
 namespace cortex::api {
-
-class AdminAuth;
 
 // What route handlers work with; owned by VaultServer, which outlives every request.
 struct ApiContext

@@ -7,12 +7,7 @@
 #include <functional>
 #include <optional>
 
-namespace cortex {
-class Clock;
-}
-namespace cortex::store {
-class Database;
-}
+#include "ServerFwd.h"
 
 namespace cortex::vault {
 

@@ -6,12 +6,7 @@
 #include <QString>
 #include <optional>
 
-namespace cortex {
-class Clock;
-}
-namespace cortex::store {
-class Database;
-}
+#include "ServerFwd.h"
 
 namespace cortex::vault {
 

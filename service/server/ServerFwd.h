@@ -1,0 +1,18 @@
+#pragma once
+
+// Forward declarations of the service's main types, for headers that only pass them around.
+namespace cortex {
+class Clock;
+class VaultServer;
+} // namespace cortex
+namespace cortex::store {
+class Database;
+}
+namespace cortex::vault {
+class Vault;
+class SecretService;
+} // namespace cortex::vault
+namespace cortex::api {
+class AdminAuth;
+struct ApiContext;
+} // namespace cortex::api
