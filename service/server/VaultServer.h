@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Clock.h"
+#include "access/AccessSettings.h"
 #include "crypto/Kdf.h"
 #include "crypto/SecureBytes.h"
 #include "http/HttpLimits.h"
@@ -17,6 +18,10 @@
 namespace cortex::http {
 class HttpServer;
 }
+namespace cortex::access {
+class AgentDiscovery;
+class ProjectTokens;
+} // namespace cortex::access
 
 namespace cortex {
 
@@ -61,6 +66,9 @@ private:
     std::unique_ptr<vault::Vault> m_vault;
     std::unique_ptr<vault::SecretService> m_secrets;
     std::unique_ptr<api::AdminAuth> m_adminAuth;
+    access::AccessSettings m_accessSettings;
+    std::unique_ptr<access::ProjectTokens> m_projectTokens;
+    std::unique_ptr<access::AgentDiscovery> m_discovery;
     std::unique_ptr<api::ApiContext> m_context;
     http::Router m_router;
     http::HttpServer *m_http = nullptr; // child QObject

@@ -2,6 +2,12 @@
 
 #include "ServerFwd.h"
 
+namespace cortex::access {
+struct AccessSettings;
+class AgentDiscovery;
+class ProjectTokens;
+} // namespace cortex::access
+
 namespace cortex::api {
 
 // What route handlers work with; owned by VaultServer, which outlives every request.
@@ -12,6 +18,9 @@ struct ApiContext
     vault::SecretService &secrets;
     AdminAuth &adminAuth;
     const Clock &clock;
+    const access::AccessSettings &accessSettings;
+    access::AgentDiscovery &discovery;
+    access::ProjectTokens &projectTokens;
 };
 
 } // namespace cortex::api

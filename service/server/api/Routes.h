@@ -8,12 +8,19 @@ struct ApiContext;
 
 // Admin routes need X-Admin-Token and an unsealed vault.
 inline constexpr http::RouteOptions AdminRoute{.allowedWhileSealed = false, .requiresAdmin = true};
+// Agent and project-token routes authenticate themselves but still need an unsealed vault.
+inline constexpr http::RouteOptions UnsealedRoute{};
 
 // Each area registers its routes; one file per area.
 void registerSysRoutes(http::Router &router, ApiContext &ctx);
 void registerSecretRoutes(http::Router &router, ApiContext &ctx);
 void registerNamespaceRoutes(http::Router &router, ApiContext &ctx);
 void registerImportRoutes(http::Router &router, ApiContext &ctx);
+void registerAgentRoutes(http::Router &router, ApiContext &ctx);
+void registerProjectRoutes(http::Router &router, ApiContext &ctx);
+void registerPendingGrantRoutes(http::Router &router, ApiContext &ctx);
+void registerDiscoverRoutes(http::Router &router, ApiContext &ctx);
+void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx);
 
 inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
 {
@@ -21,6 +28,11 @@ inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
     registerSecretRoutes(router, ctx);
     registerNamespaceRoutes(router, ctx);
     registerImportRoutes(router, ctx);
+    registerAgentRoutes(router, ctx);
+    registerProjectRoutes(router, ctx);
+    registerPendingGrantRoutes(router, ctx);
+    registerDiscoverRoutes(router, ctx);
+    registerProjectSecretRoutes(router, ctx);
 }
 
 } // namespace cortex::api

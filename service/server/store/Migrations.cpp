@@ -80,6 +80,66 @@ const std::vector<Migration> &migrations()
                      {QStringLiteral("default"), QStringLiteral("Default namespace"),
                       timestamp(QDateTime::currentDateTimeUtc())});
          }},
+        // Agent access (issue 3). Grants follow their secret (ON DELETE CASCADE); tokens follow
+        // their project. Tokens are stored only as SHA-256; key lists are JSON arrays.
+        {2,
+         [](Database &db) {
+             runAll(db, {
+                 QStringLiteral("CREATE TABLE agents ("
+                                " id TEXT PRIMARY KEY,"
+                                " agent_id TEXT NOT NULL UNIQUE,"
+                                " agent_pub BLOB NOT NULL,"
+                                " description TEXT NOT NULL DEFAULT '',"
+                                " namespace TEXT NOT NULL,"
+                                " created_at TEXT NOT NULL,"
+                                " updated_at TEXT NOT NULL)"),
+                 QStringLiteral("CREATE TABLE project_grants ("
+                                " id TEXT PRIMARY KEY,"
+                                " project_name TEXT NOT NULL,"
+                                " secret_id TEXT NOT NULL REFERENCES secrets(id) ON DELETE CASCADE,"
+                                " env_var_name TEXT NOT NULL,"
+                                " granted_by TEXT NOT NULL,"
+                                " granted_at TEXT NOT NULL,"
+                                " UNIQUE (project_name, secret_id))"),
+                 QStringLiteral("CREATE INDEX project_grants_secret ON project_grants (secret_id)"),
+                 QStringLiteral("CREATE TABLE projects ("
+                                " id TEXT PRIMARY KEY,"
+                                " project_name TEXT NOT NULL UNIQUE,"
+                                " agent_id TEXT NOT NULL,"
+                                " namespace TEXT NOT NULL,"
+                                " token_generation INTEGER NOT NULL,"
+                                " created_at TEXT NOT NULL,"
+                                " updated_at TEXT NOT NULL)"),
+                 QStringLiteral("CREATE TABLE pending_grants ("
+                                " id TEXT PRIMARY KEY,"
+                                " agent_id TEXT NOT NULL,"
+                                " project_name TEXT NOT NULL,"
+                                " namespace TEXT NOT NULL,"
+                                " requested_keys TEXT NOT NULL,"
+                                " approved_keys TEXT,"
+                                " status TEXT NOT NULL CHECK (status IN"
+                                "  ('pending', 'approved', 'denied', 'suspended')),"
+                                " requested_at TEXT NOT NULL,"
+                                " decided_at TEXT,"
+                                " decided_by TEXT,"
+                                " approval_until TEXT,"
+                                " source_ip TEXT NOT NULL DEFAULT '')"),
+                 QStringLiteral("CREATE INDEX pending_grants_pair ON pending_grants"
+                                " (agent_id, project_name)"),
+                 QStringLiteral("CREATE TABLE project_tokens ("
+                                " token_hash BLOB PRIMARY KEY,"
+                                " project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,"
+                                " agent_id TEXT NOT NULL,"
+                                " approval_id TEXT NOT NULL,"
+                                " generation INTEGER NOT NULL,"
+                                " mapped_keys TEXT NOT NULL,"
+                                " created_at TEXT NOT NULL,"
+                                " expires_at TEXT NOT NULL,"
+                                " revoked_at TEXT)"),
+                 QStringLiteral("CREATE INDEX project_tokens_project ON project_tokens (project_id)"),
+                 QStringLiteral("CREATE INDEX project_tokens_agent ON project_tokens (agent_id)"),
+             });
+         }},
     };
     return list;
 }

@@ -1,0 +1,57 @@
+#pragma once
+
+#include "access/AccessSettings.h"
+#include "access/ApprovalGate.h"
+#include "access/NonceCache.h"
+#include "access/ProjectTokens.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QString>
+
+#include "ServerFwd.h"
+
+namespace cortex::access {
+
+// What /agent/discover carries, already type-checked by the API layer.
+struct DiscoverRequest
+{
+    QString agentId;
+    qint64 ts = 0;
+    QString nonce;
+    QString authProof;
+    QString projectName;
+    QByteArray fileContent; // a .env file: only its variable names are used
+    bool regenerateToken = false;
+    QString sourceIp;
+};
+
+// POST /agent/discover: proves the agent's identity (Ed25519 over
+// "{ts}|{nonce}|{agent_id}|/agent/discover", ts within the skew, nonce not replayed), maps the
+// .env names to secrets through the project's grants in the agent's namespace, passes the
+// first-access approval gate and issues a project token scoped to the approved key paths.
+//
+// Every discover that passes issues a new token (earlier ones stay valid until they expire,
+// unless regenerate_token asks to revoke them): an agent host that lost its token is not
+// locked out, which the reference's 409 did.
+class AgentDiscovery
+{
+public:
+    AgentDiscovery(store::Database &db, const Clock &clock, const AccessSettings &settings,
+                   ProjectTokens &tokens);
+
+    // The 200 body. Throws ApiError: 401 agent_auth_failed / clock_skew / nonce_replay,
+    // 403 project_agent_mismatch / pending_approval / grant_denied.
+    QJsonObject discover(const DiscoverRequest &request);
+
+private:
+    void authenticate(const DiscoverRequest &request, const QByteArray &agentPub);
+
+    store::Database &m_db;
+    const Clock &m_clock;
+    const AccessSettings &m_settings;
+    ProjectTokens &m_tokens;
+    NonceCache m_nonces;
+};
+
+} // namespace cortex::access
