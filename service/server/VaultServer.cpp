@@ -2,6 +2,7 @@
 
 #include "access/AgentDiscovery.h"
 #include "access/ProjectTokens.h"
+#include "access/ServerKeys.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
@@ -28,11 +29,14 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
     m_vault = std::make_unique<vault::Vault>(*m_db, m_clock);
     m_secrets = std::make_unique<vault::SecretService>(*m_db, *m_vault, m_clock);
     m_adminAuth = std::make_unique<api::AdminAuth>(*m_db);
-    m_projectTokens = std::make_unique<access::ProjectTokens>(*m_db, m_accessSettings);
+    m_serverKeys = std::make_unique<access::ServerKeys>(*m_db, *m_vault, m_clock, m_accessSettings);
+    m_projectTokens =
+        std::make_unique<access::ProjectTokens>(*m_db, m_accessSettings, m_serverKeys.get());
     m_discovery = std::make_unique<access::AgentDiscovery>(*m_db, m_clock, m_accessSettings,
                                                            *m_projectTokens);
     m_context.reset(new api::ApiContext{*m_db, *m_vault, *m_secrets, *m_adminAuth, m_clock,
-                                        m_accessSettings, *m_discovery, *m_projectTokens});
+                                        m_accessSettings, *m_discovery, *m_projectTokens,
+                                        *m_serverKeys});
     api::registerAllRoutes(m_router, *m_context);
 }
 

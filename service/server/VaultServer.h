@@ -21,6 +21,7 @@ class HttpServer;
 namespace cortex::access {
 class AgentDiscovery;
 class ProjectTokens;
+class ServerKeys;
 } // namespace cortex::access
 
 namespace cortex {
@@ -67,6 +68,7 @@ private:
     std::unique_ptr<vault::SecretService> m_secrets;
     std::unique_ptr<api::AdminAuth> m_adminAuth;
     access::AccessSettings m_accessSettings;
+    std::unique_ptr<access::ServerKeys> m_serverKeys;
     std::unique_ptr<access::ProjectTokens> m_projectTokens;
     std::unique_ptr<access::AgentDiscovery> m_discovery;
     std::unique_ptr<api::ApiContext> m_context;

@@ -390,9 +390,9 @@ void TestDiscover::badBodies_data()
     QTest::newRow("regenerate not bool")
         << edit([](QJsonObject &o) { o.insert(QStringLiteral("regenerate_token"), 1); })
         << QStringLiteral("invalid_field");
-    QTest::newRow("signed token (not yet)")
-        << edit([](QJsonObject &o) { o.insert(QStringLiteral("signed_token"), true); })
-        << QStringLiteral("signed_token_unavailable");
+    QTest::newRow("signed token not bool")
+        << edit([](QJsonObject &o) { o.insert(QStringLiteral("signed_token"), 1); })
+        << QStringLiteral("invalid_field");
 }
 
 void TestDiscover::badBodies()

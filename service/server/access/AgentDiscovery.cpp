@@ -153,22 +153,25 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
         project = row;
     } else {
         projects.touch(project->id, agent->ns, nowText);
+        project->ns = agent->ns;
         if (request.regenerateToken)
             projects.revokeAgentProjectTokens(agent->agentId, project->id, nowText);
     }
-    // TODO(issue 3, signed_token): mint the EdDSA JWT (crypto/Jws) for this token here.
     const ProjectTokens::Issued issued =
-        m_tokens.issue(*project, agent->agentId, decision.row.id, scoped, now);
+        m_tokens.issue(*project, agent->agentId, decision.row.id, scoped, now, request.signedToken);
     tx.commit();
 
-    return {{QStringLiteral("mapped_keys"), scoped},
-            {QStringLiteral("full_matched"), unmatched.isEmpty() && !scoped.isEmpty()},
-            {QStringLiteral("project_token"), issued.token},
-            {QStringLiteral("token_expires_at"), issued.expiresAt},
-            {QStringLiteral("token_ttl_seconds"), m_settings.tokenTtlSeconds},
-            {QStringLiteral("unmatched_keys"), QJsonArray::fromStringList(unmatched)},
-            {QStringLiteral("namespace"), agent->ns},
-            {QStringLiteral("scope"), QJsonArray::fromStringList(decision.allowedKeys)}};
+    QJsonObject body{{QStringLiteral("mapped_keys"), scoped},
+                     {QStringLiteral("full_matched"), unmatched.isEmpty() && !scoped.isEmpty()},
+                     {QStringLiteral("project_token"), issued.token},
+                     {QStringLiteral("token_expires_at"), issued.expiresAt},
+                     {QStringLiteral("token_ttl_seconds"), m_settings.tokenTtlSeconds},
+                     {QStringLiteral("unmatched_keys"), QJsonArray::fromStringList(unmatched)},
+                     {QStringLiteral("namespace"), agent->ns},
+                     {QStringLiteral("scope"), QJsonArray::fromStringList(decision.allowedKeys)}};
+    if (request.signedToken)
+        body.insert(QStringLiteral("signed_project_token"), issued.signedToken);
+    return body;
 }
 
 } // namespace cortex::access

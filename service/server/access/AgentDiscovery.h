@@ -23,6 +23,7 @@ struct DiscoverRequest
     QString projectName;
     QByteArray fileContent; // a .env file: only its variable names are used
     bool regenerateToken = false;
+    bool signedToken = false; // also return an EdDSA JWT bound to the same token row
     QString sourceIp;
 };
 

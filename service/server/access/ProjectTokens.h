@@ -6,7 +6,9 @@
 #include <QByteArrayView>
 #include <QDateTime>
 #include <QJsonObject>
+#include <QLatin1StringView>
 #include <QString>
+#include <optional>
 
 namespace cortex::store {
 class Database;
@@ -14,23 +16,36 @@ class Database;
 
 namespace cortex::access {
 
+class ServerKeys;
+
 // Opaque project tokens: "cvpt_" + base64url(32 random bytes), stored only as SHA-256.
 // authorize() re-checks everything a token depends on, on every use.
+//
+// A signed project token (EdDSA JWT, issued beside an opaque one when asked for) carries the
+// jti of that opaque token's row: the JWT is checked against the server keys first, then goes
+// through exactly the same row checks, so revocation and the kill switch apply to both.
 class ProjectTokens
 {
 public:
-    ProjectTokens(store::Database &db, const AccessSettings &settings)
-        : m_db(db), m_settings(settings)
+    static constexpr QLatin1StringView JwtIssuer{"cortex-vault"};
+    static constexpr QLatin1StringView JwtAudience{"cortex-cli"};
+
+    // Without serverKeys no JWT is issued or accepted.
+    ProjectTokens(store::Database &db, const AccessSettings &settings,
+                  ServerKeys *serverKeys = nullptr)
+        : m_db(db), m_settings(settings), m_serverKeys(serverKeys)
     {}
 
     struct Issued
     {
         QString token; // shown once, never stored or logged
         QString expiresAt;
+        QString signedToken; // the JWT when asked for; likewise never stored or logged
     };
     // Joins the caller's transaction.
     Issued issue(const store::ProjectRow &project, const QString &agentId,
-                 const QString &approvalId, const QJsonObject &mappedKeys, const QDateTime &now);
+                 const QString &approvalId, const QJsonObject &mappedKeys, const QDateTime &now,
+                 bool signedToken = false);
 
     struct Authorized
     {
@@ -38,7 +53,8 @@ public:
         store::ProjectTokenRow token;
         QStringList approvedKeys; // what the approval behind the token still allows
     };
-    // The Authorization header value ("Bearer <token>") for projectName. Throws ApiError 401:
+    // The Authorization header value ("Bearer <token>", opaque or JWT) for projectName. Throws
+    // ApiError 401:
     //   invalid_token  missing/malformed header, unknown token, or a token of another project
     //                  (the same answer whether or not the project exists: no name oracle)
     //   token_expired  past its expiry
@@ -50,8 +66,12 @@ public:
     static QByteArray hash(QByteArrayView token);
 
 private:
+    std::optional<store::ProjectTokenRow> findJwtRow(QByteArrayView jwt, const QString &projectName,
+                                                     const QDateTime &now);
+
     store::Database &m_db;
     const AccessSettings &m_settings;
+    ServerKeys *m_serverKeys = nullptr;
 };
 
 } // namespace cortex::access

@@ -6,6 +6,7 @@ namespace cortex::access {
 struct AccessSettings;
 class AgentDiscovery;
 class ProjectTokens;
+class ServerKeys;
 } // namespace cortex::access
 
 namespace cortex::api {
@@ -21,6 +22,7 @@ struct ApiContext
     const access::AccessSettings &accessSettings;
     access::AgentDiscovery &discovery;
     access::ProjectTokens &projectTokens;
+    access::ServerKeys &serverKeys;
 };
 
 } // namespace cortex::api

@@ -29,10 +29,7 @@ access::DiscoverRequest parseDiscover(const HttpRequest &request)
     d.nonce = body.requireString(u"nonce");
     d.authProof = body.requireString(u"auth_proof");
     d.regenerateToken = body.optionalBool(u"regenerate_token").value_or(false);
-    if (body.optionalBool(u"signed_token").value_or(false))
-        // TODO(issue 3, JWT): signed_token:true returns an EdDSA JWT once crypto/Jws lands.
-        throw ApiError::badRequest(QStringLiteral("signed_token_unavailable"),
-                                   QStringLiteral("signed project tokens are not available yet"));
+    d.signedToken = body.optionalBool(u"signed_token").value_or(false);
     if (d.nonce.isEmpty() || d.nonce.size() > MaxNonceLength)
         throw ApiError::badRequest(QStringLiteral("invalid_field"),
                                    QStringLiteral("nonce must be 1 to 256 characters"),

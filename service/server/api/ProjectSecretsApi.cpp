@@ -1,14 +1,12 @@
 // GET /project/secrets/{project}: an agent host fetches its env vars with a project token.
 
 #include "Clock.h"
+#include "access/ProjectEnvironment.h"
 #include "access/ProjectTokens.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "protocol/ApiError.h"
 #include "store/Database.h"
-#include "store/GrantRepository.h"
-#include "store/SecretRepository.h"
-#include "vault/SecretService.h"
 
 namespace cortex::api {
 
@@ -28,31 +26,13 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
                    const access::ProjectTokens::Authorized auth = ctx.projectTokens.authorize(
                        request.header("Authorization"), project, ctx.clock.now());
 
-                   // Re-checked on every fetch: the key path must still be approved, its secret
-                   // must still exist in the project's namespace and the project must still hold a
-                   // grant.
-                   store::SecretRepository secrets(ctx.db);
-                   store::GrantRepository grants(ctx.db);
+                   // Scope, approval, grants and secrets are re-checked on every fetch.
                    QJsonObject env;
-                   const QJsonObject &mapped = auth.token.mappedKeys;
-                   for (auto it = mapped.begin(); it != mapped.end(); ++it) {
-                       const QString keyPath = it.value().toString();
-                       if (!auth.approvedKeys.contains(keyPath))
-                           continue;
-                       const auto secret = secrets.findByPath(auth.project.ns, keyPath);
-                       if (!secret || secret->secretType != u"KEY_VALUE")
-                           continue;
-                       if (!grants.findForSecret(project, secret->id))
-                           continue;
-                       if (secret->isHoneyToken)
-                           // TODO(issue 4): alarm, revoke the project's tokens and notify.
-                           throw ApiError::unauthorized(QStringLiteral("access_denied"),
-                                                        QStringLiteral("secret access denied"));
-                       vault::SecretService::Revealed revealed = ctx.secrets.reveal(secret->id);
+                   for (const auto &[name, value] :
+                        access::ProjectEnvironment(ctx.db, ctx.secrets, auth).values())
                        // QJsonValue needs a QString; that copy is outside our control (as in
                        // SecretsApi), the SecureBytes is wiped when it goes.
-                       env.insert(it.key(), QString::fromUtf8(revealed.value.view()));
-                   }
+                       env.insert(name, QString::fromUtf8(value.view()));
                    tx.commit();
                    return HttpResponse::json(200, QJsonObject{{QStringLiteral("env_vars"), env}});
                });

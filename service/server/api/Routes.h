@@ -21,6 +21,8 @@ void registerProjectRoutes(http::Router &router, ApiContext &ctx);
 void registerPendingGrantRoutes(http::Router &router, ApiContext &ctx);
 void registerDiscoverRoutes(http::Router &router, ApiContext &ctx);
 void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx);
+void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx);
+void registerServerKeyRoutes(http::Router &router, ApiContext &ctx);
 
 inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
 {
@@ -33,6 +35,8 @@ inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
     registerPendingGrantRoutes(router, ctx);
     registerDiscoverRoutes(router, ctx);
     registerProjectSecretRoutes(router, ctx);
+    registerProjectConfigRoutes(router, ctx);
+    registerServerKeyRoutes(router, ctx);
 }
 
 } // namespace cortex::api

@@ -140,6 +140,27 @@ const std::vector<Migration> &migrations()
                  QStringLiteral("CREATE INDEX project_tokens_agent ON project_tokens (agent_id)"),
              });
          }},
+        // Server signing keys (the Ed25519 seed envelope-encrypted under the root KEK, the
+        // public key in clear so the JWKS needs no unseal) and the jti that binds a signed
+        // project token (JWT) to its project_tokens row.
+        {3,
+         [](Database &db) {
+             runAll(db, {
+                 QStringLiteral("CREATE TABLE server_keys ("
+                                " kid TEXT PRIMARY KEY,"
+                                " public_key BLOB NOT NULL,"
+                                " ciphertext BLOB NOT NULL,"
+                                " wrapped_dek BLOB NOT NULL,"
+                                " kek_version INTEGER NOT NULL,"
+                                " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+                                " created_at TEXT NOT NULL,"
+                                " retired_at TEXT)"),
+                 QStringLiteral("ALTER TABLE project_tokens ADD COLUMN signed_jti TEXT"),
+                 // NULLs (tokens without a JWT) do not collide in a UNIQUE index.
+                 QStringLiteral("CREATE UNIQUE INDEX project_tokens_jti ON project_tokens"
+                                " (signed_jti)"),
+             });
+         }},
     };
     return list;
 }

@@ -105,6 +105,22 @@ std::optional<ProjectTokenRow> ProjectRepository::findToken(const QByteArray &to
     return tokenFrom(q);
 }
 
+void ProjectRepository::setTokenJti(const QByteArray &tokenHash, const QString &jti)
+{
+    m_db.execOne(QStringLiteral("UPDATE project_tokens SET signed_jti = ? WHERE token_hash = ?"),
+                 {jti, tokenHash});
+}
+
+std::optional<ProjectTokenRow> ProjectRepository::findTokenByJti(const QString &jti)
+{
+    QSqlQuery q = m_db.exec(
+        QStringLiteral("SELECT %1 FROM project_tokens WHERE signed_jti = ?").arg(TokenColumns),
+        {jti});
+    if (!q.next())
+        return std::nullopt;
+    return tokenFrom(q);
+}
+
 std::optional<ProjectTokenRow> ProjectRepository::latestToken(const QString &projectId)
 {
     QSqlQuery q = m_db.exec(QStringLiteral("SELECT %1 FROM project_tokens WHERE project_id = ?"

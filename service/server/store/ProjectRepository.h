@@ -52,6 +52,9 @@ public:
 
     void insertToken(const ProjectTokenRow &row);
     std::optional<ProjectTokenRow> findToken(const QByteArray &tokenHash);
+    // A signed project token (JWT) is bound to its row by the JWT's jti.
+    void setTokenJti(const QByteArray &tokenHash, const QString &jti);
+    std::optional<ProjectTokenRow> findTokenByJti(const QString &jti);
     // The newest token of a project, if any.
     std::optional<ProjectTokenRow> latestToken(const QString &projectId);
     void purgeTokensExpiredBefore(const QString &projectId, const QString &cutoff);

@@ -53,6 +53,7 @@ void Vault::initializeWithPassword(QByteArrayView password, crypto::KdfProfile p
 
     m_rootKey = std::move(root);
     m_kekVersion = kekVersion;
+    notify(true);
 }
 
 Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
@@ -88,6 +89,7 @@ bool Vault::adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyChe
         return false;
     m_rootKey = std::move(candidate);
     m_kekVersion = kekVersion;
+    notify(true);
     return true;
 }
 
@@ -95,6 +97,7 @@ void Vault::seal()
 {
     m_rootKey.clear();
     m_kekVersion = 0;
+    notify(false);
 }
 
 const crypto::SecureBytes &Vault::rootKey() const

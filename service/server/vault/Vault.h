@@ -4,6 +4,7 @@
 #include "crypto/SecureBytes.h"
 
 #include <QString>
+#include <functional>
 #include <optional>
 
 #include "ServerFwd.h"
@@ -36,13 +37,28 @@ public:
     const crypto::SecureBytes &rootKey() const;
     int kekVersion() const { return m_kekVersion; }
 
+    // Told true right after every unseal (and initialisation), false right after every seal:
+    // keys kept beside the root KEK (the server signing key) are loaded and dropped with it.
+    // One listener (VaultServer wires ServerKeys); a new one replaces it.
+    void setSealListener(std::function<void(bool unsealed)> listener)
+    {
+        m_sealListener = std::move(listener);
+    }
+
 private:
+    void notify(bool unsealed)
+    {
+        if (m_sealListener)
+            m_sealListener(unsealed);
+    }
+
     bool adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion);
 
     store::Database &m_db;
     const Clock &m_clock;
     crypto::SecureBytes m_rootKey;
     int m_kekVersion = 0;
+    std::function<void(bool)> m_sealListener;
 };
 
 // The AAD of a password keyslot: binds the wrapped root KEK to its slot kind and KEK version.

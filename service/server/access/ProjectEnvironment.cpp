@@ -1,0 +1,76 @@
+#include "access/ProjectEnvironment.h"
+
+#include "protocol/ApiError.h"
+#include "store/GrantRepository.h"
+#include "vault/SecretService.h"
+
+#include <QHash>
+
+namespace cortex::access {
+
+using protocol::ApiError;
+
+std::optional<store::SecretRow> ProjectEnvironment::find(const QString &keyPath,
+                                                         QStringView secretType)
+{
+    if (!m_auth.approvedKeys.contains(keyPath))
+        return std::nullopt;
+    bool inScope = false;
+    const QJsonObject &mapped = m_auth.token.mappedKeys;
+    for (auto it = mapped.begin(); it != mapped.end() && !inScope; ++it)
+        inScope = it.value().toString() == keyPath;
+    if (!inScope)
+        return std::nullopt;
+    auto secret = store::SecretRepository(m_db).findByPath(m_auth.project.ns, keyPath);
+    if (!secret || secret->secretType != secretType)
+        return std::nullopt;
+    if (!store::GrantRepository(m_db).findForSecret(m_auth.project.projectName, secret->id))
+        return std::nullopt;
+    return secret;
+}
+
+std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
+{
+    // The project's grants in one query (not two lookups per key): this runs on every fetch.
+    QHash<QString, QString> grantedIds; // key_path -> secret id, in the project's namespace
+    for (const store::GrantRow &g :
+         store::GrantRepository(m_db).forProject(m_auth.project.projectName))
+        if (g.secretNs == m_auth.project.ns)
+            grantedIds.insert(g.keyPath, g.secretId);
+
+    struct NotDeliverable
+    {
+    };
+    std::map<QString, crypto::SecureBytes> env;
+    const QJsonObject &mapped = m_auth.token.mappedKeys;
+    for (auto it = mapped.begin(); it != mapped.end(); ++it) {
+        const QString keyPath = it.value().toString();
+        const auto granted = grantedIds.constFind(keyPath);
+        if (granted == grantedIds.constEnd() || !m_auth.approvedKeys.contains(keyPath))
+            continue;
+        try {
+            // The type and honey checks run on the metadata reveal() loads anyway, before
+            // anything is decrypted.
+            vault::SecretService::Revealed revealed =
+                m_secrets.reveal(*granted, std::nullopt, [](const store::SecretRow &meta) {
+                    if (meta.secretType != u"KEY_VALUE")
+                        throw NotDeliverable{};
+                    if (meta.isHoneyToken)
+                        // TODO(issue 4): alarm, revoke the project's tokens and notify.
+                        denyHoneyToken();
+                });
+            env.insert_or_assign(it.key(), std::move(revealed.value));
+        } catch (const NotDeliverable &) {
+            continue;
+        }
+    }
+    return env;
+}
+
+void ProjectEnvironment::denyHoneyToken()
+{
+    throw ApiError::unauthorized(QStringLiteral("access_denied"),
+                                 QStringLiteral("secret access denied"));
+}
+
+} // namespace cortex::access

@@ -1,0 +1,45 @@
+#pragma once
+
+#include "access/ProjectTokens.h"
+#include "crypto/SecureBytes.h"
+#include "store/SecretRepository.h"
+
+#include <QString>
+#include <map>
+#include <optional>
+
+namespace cortex::vault {
+class SecretService;
+}
+
+namespace cortex::access {
+
+// What a project token may read right now, shared by GET /project/secrets and
+// GET /project/config. A key path counts only while it is in the token's scope, still approved,
+// its secret still exists in the project's namespace and the project still holds a grant for it
+// (all re-checked on every request). Call inside the request's transaction, after authorize().
+class ProjectEnvironment
+{
+public:
+    ProjectEnvironment(store::Database &db, vault::SecretService &secrets,
+                       const ProjectTokens::Authorized &auth)
+        : m_db(db), m_secrets(secrets), m_auth(auth)
+    {}
+
+    // The env vars (token's ENV name -> decrypted value) of the KEY_VALUE secrets. Throws
+    // ApiError 401 access_denied, with no partial result, when one of them is a honey token.
+    std::map<QString, crypto::SecureBytes> values();
+
+    // The in-scope, approved, granted secret of `secretType` at keyPath; nullopt otherwise.
+    std::optional<store::SecretRow> find(const QString &keyPath, QStringView secretType);
+
+    // 401 access_denied: a honey token was touched.
+    [[noreturn]] static void denyHoneyToken();
+
+private:
+    store::Database &m_db;
+    vault::SecretService &m_secrets;
+    const ProjectTokens::Authorized &m_auth;
+};
+
+} // namespace cortex::access
