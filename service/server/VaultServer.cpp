@@ -3,6 +3,7 @@
 #include "access/AgentDiscovery.h"
 #include "access/ProjectTokens.h"
 #include "access/ServerKeys.h"
+#include "access/RequestThrottle.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
@@ -34,9 +35,17 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
         std::make_unique<access::ProjectTokens>(*m_db, m_accessSettings, m_serverKeys.get());
     m_discovery = std::make_unique<access::AgentDiscovery>(*m_db, m_clock, m_accessSettings,
                                                            *m_projectTokens);
+    const access::RateLimitConfig::Parsed rateLimits = access::RateLimitConfig::fromEnvironment();
+    for (const QString &warning : rateLimits.warnings)
+        qWarning().noquote() << "rate limits:" << warning;
+    m_throttle = std::make_unique<access::RequestThrottle>(m_clock, rateLimits.config);
+    // Full buckets carry no information: drop them so memory follows the active clients.
+    m_pruneTimer.setInterval(60 * 1000);
+    connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_throttle->prune(); });
+    m_pruneTimer.start();
     m_context.reset(new api::ApiContext{*m_db, *m_vault, *m_secrets, *m_adminAuth, m_clock,
                                         m_accessSettings, *m_discovery, *m_projectTokens,
-                                        *m_serverKeys});
+                                        *m_serverKeys, *m_throttle});
     api::registerAllRoutes(m_router, *m_context);
 }
 

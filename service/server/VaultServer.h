@@ -9,6 +9,7 @@
 #include "vault/Vault.h"
 
 #include <QObject>
+#include <QTimer>
 #include <QSslConfiguration>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@ class HttpServer;
 }
 namespace cortex::access {
 class AgentDiscovery;
+class RequestThrottle;
 class ProjectTokens;
 class ServerKeys;
 } // namespace cortex::access
@@ -71,6 +73,8 @@ private:
     std::unique_ptr<access::ServerKeys> m_serverKeys;
     std::unique_ptr<access::ProjectTokens> m_projectTokens;
     std::unique_ptr<access::AgentDiscovery> m_discovery;
+    std::unique_ptr<access::RequestThrottle> m_throttle;
+    QTimer m_pruneTimer;
     std::unique_ptr<api::ApiContext> m_context;
     http::Router m_router;
     http::HttpServer *m_http = nullptr; // child QObject

@@ -68,8 +68,7 @@ void AgentDiscovery::authenticate(const DiscoverRequest &request, const QByteArr
 
 QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
 {
-    // TODO(issue 3, rate limiting): per-peer and per-agent RateLimiter check goes here, before
-    // any lookup; failed proofs count against the tighter per-agent budget.
+    // Rate limits are applied by the caller (api/DiscoverApi.cpp, access/RequestThrottle).
     const auto agent = store::AgentRepository(m_db).find(request.agentId);
     if (!agent) {
         // Spend the time of a verification anyway, so response times do not tell which

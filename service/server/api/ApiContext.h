@@ -7,6 +7,7 @@ struct AccessSettings;
 class AgentDiscovery;
 class ProjectTokens;
 class ServerKeys;
+class RequestThrottle;
 } // namespace cortex::access
 
 namespace cortex::api {
@@ -23,6 +24,7 @@ struct ApiContext
     access::AgentDiscovery &discovery;
     access::ProjectTokens &projectTokens;
     access::ServerKeys &serverKeys;
+    access::RequestThrottle &throttle;
 };
 
 } // namespace cortex::api

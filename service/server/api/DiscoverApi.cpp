@@ -2,6 +2,7 @@
 
 #include "access/AccessNames.h"
 #include "access/AgentDiscovery.h"
+#include "access/RequestThrottle.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "crypto/SecureBytes.h"
@@ -67,12 +68,19 @@ void registerDiscoverRoutes(http::Router &router, ApiContext &ctx)
                [&ctx](HttpRequest &request) {
                    access::DiscoverRequest d = parseDiscover(request);
                    crypto::wipe(request.body);
+                   ctx.throttle.admitDiscover(request, d.agentId);
                    struct Wiper // the file's values must not linger in freed memory
                    {
                        QByteArray &bytes;
                        ~Wiper() { crypto::wipe(bytes); }
                    } wiper{d.fileContent};
-                   return HttpResponse::json(200, ctx.discovery.discover(d));
+                   try {
+                       return HttpResponse::json(200, ctx.discovery.discover(d));
+                   } catch (const ApiError &e) {
+                       if (e.status == 401) // bad proof, skew, replay, unknown agent
+                           ctx.throttle.recordFailedProof(request, d.agentId);
+                       throw;
+                   }
                });
 }
 

@@ -9,6 +9,7 @@
 #include "access/ProjectEnvironment.h"
 #include "access/ProjectTokens.h"
 #include "api/ApiContext.h"
+#include "api/ProjectAuth.h"
 #include "api/Routes.h"
 #include "protocol/ApiError.h"
 #include "protocol/Template.h"
@@ -33,8 +34,8 @@ void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx)
             store::Transaction tx(ctx.db); // one consistent view of token, grants and secrets
             // Authentication first: without a valid token of this project nothing tells
             // whether the project or the template exists.
-            const access::ProjectTokens::Authorized auth = ctx.projectTokens.authorize(
-                request.header("Authorization"), project, ctx.clock.now());
+            const access::ProjectTokens::Authorized auth =
+                authorizeProjectRequest(ctx, request, project);
 
             access::ProjectEnvironment environment(ctx.db, ctx.secrets, auth);
             const auto templ = environment.find(templateName, u"TEMPLATE_CONFIG");

@@ -4,6 +4,7 @@
 #include "access/ProjectEnvironment.h"
 #include "access/ProjectTokens.h"
 #include "api/ApiContext.h"
+#include "api/ProjectAuth.h"
 #include "api/Routes.h"
 #include "protocol/ApiError.h"
 #include "store/Database.h"
@@ -18,13 +19,11 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add("GET", QStringLiteral("/project/secrets/{project}"), UnsealedRoute,
                [&ctx](HttpRequest &request) {
-                   // TODO(issue 3, rate limiting): failed token attempts count per peer here.
-                   // TODO(issue 3, JWT): a token with two dots takes the EdDSA JWT path.
                    const QString project = request.param(QStringLiteral("project"));
                    store::Transaction tx(
                        ctx.db); // one consistent view of token, grants and secrets
-                   const access::ProjectTokens::Authorized auth = ctx.projectTokens.authorize(
-                       request.header("Authorization"), project, ctx.clock.now());
+                   const access::ProjectTokens::Authorized auth =
+                       authorizeProjectRequest(ctx, request, project);
 
                    // Scope, approval, grants and secrets are re-checked on every fetch.
                    QJsonObject env;

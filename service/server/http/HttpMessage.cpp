@@ -32,7 +32,11 @@ HttpResponse HttpResponse::json(int status, const QJsonArray &array)
 
 HttpResponse HttpResponse::error(const protocol::ApiError &error)
 {
-    return json(error.status, error.toJson());
+    HttpResponse response = json(error.status, error.toJson());
+    const QJsonValue retryAfter = error.details.value(QStringLiteral("retry_after_seconds"));
+    if (error.status == 429 && retryAfter.isDouble())
+        response.headers.append({"Retry-After", QByteArray::number(retryAfter.toInt())});
+    return response;
 }
 
 } // namespace cortex::http
