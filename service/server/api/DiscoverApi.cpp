@@ -11,11 +11,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-using protocol::JsonReader;
-
 namespace {
 constexpr qsizetype MaxNonceLength = 256;
 

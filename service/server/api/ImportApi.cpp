@@ -12,10 +12,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-
 namespace {
 
 QJsonObject skipped(const QString &key, int line, const QString &reason)
@@ -31,67 +27,73 @@ QJsonObject skipped(const QString &key, int line, const QString &reason)
 // key gets a new version when its value differs; the report says what happened to each line.
 void registerImportRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("POST", QStringLiteral("/admin/import/dotenv"), AdminRoute, [&ctx](HttpRequest &request) {
-        const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
-        body.rejectUnknownFields({u"namespace", u"content", u"secret_type", u"description"});
-        const QString ns = body.optionalString(u"namespace").value_or(QStringLiteral("default"));
-        if (!protocol::isValidNamespaceName(ns))
-            throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
-                                       protocol::describeNamespaceRule());
-        const QString secretType =
-            body.optionalString(u"secret_type").value_or(QStringLiteral("KEY_VALUE"));
-        if (!vault::SecretService::isValidSecretType(secretType))
-            throw ApiError::badRequest(
-                QStringLiteral("invalid_secret_type"),
-                QStringLiteral("secret_type must be KEY_VALUE, JSON_CONFIG or TEMPLATE_CONFIG"));
-        const QString description = body.optionalString(u"description").value_or(QString());
-        const crypto::SecureBytes content = body.requireSecretString(u"content");
-        protocol::DotenvParseResult parsed = protocol::parseDotenv(content.view());
+    router.add(
+        "POST", QStringLiteral("/admin/import/dotenv"), AdminRoute, [&ctx](HttpRequest &request) {
+            const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
+            body.rejectUnknownFields({u"namespace", u"content", u"secret_type", u"description"});
+            const QString ns =
+                body.optionalString(u"namespace").value_or(QStringLiteral("default"));
+            if (!protocol::isValidNamespaceName(ns))
+                throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
+                                           protocol::describeNamespaceRule());
+            const QString secretType =
+                body.optionalString(u"secret_type").value_or(QStringLiteral("KEY_VALUE"));
+            if (!vault::SecretService::isValidSecretType(secretType))
+                throw ApiError::badRequest(
+                    QStringLiteral("invalid_secret_type"),
+                    QStringLiteral(
+                        "secret_type must be KEY_VALUE, JSON_CONFIG or TEMPLATE_CONFIG"));
+            const QString description = body.optionalString(u"description").value_or(QString());
+            const crypto::SecureBytes content = body.requireSecretString(u"content");
+            protocol::DotenvParseResult parsed = protocol::parseDotenv(content.view());
 
-        QJsonArray created, updated, skippedList;
-        for (const protocol::DotenvProblem &p : parsed.problems)
-            skippedList.append(skipped(p.key, p.line, p.reason));
+            QJsonArray created, updated, skippedList;
+            for (const protocol::DotenvProblem &p : parsed.problems)
+                skippedList.append(skipped(p.key, p.line, p.reason));
 
-        store::Transaction tx(ctx.db);
-        for (const protocol::DotenvEntry &entry : parsed.entries) {
-            if (!protocol::isValidKeyPath(entry.key)) {
-                skippedList.append(skipped(entry.key, entry.line, protocol::describeKeyPathRule()));
-                continue;
-            }
-            if (auto existing = ctx.secrets.repository().findByPath(ns, entry.key)) {
-                if (existing->isHoneyToken) {
-                    skippedList.append(skipped(entry.key, entry.line,
-                                               QStringLiteral("a honey token has this key_path")));
+            store::Transaction tx(ctx.db);
+            for (const protocol::DotenvEntry &entry : parsed.entries) {
+                if (!protocol::isValidKeyPath(entry.key)) {
+                    skippedList.append(
+                        skipped(entry.key, entry.line, protocol::describeKeyPathRule()));
                     continue;
                 }
-                const vault::SecretService::Revealed current = ctx.secrets.reveal(existing->id);
-                if (current.value.size() == entry.value.size() &&
-                    crypto::constantTimeEquals(current.value.view(), entry.value.view())) {
-                    skippedList.append(skipped(entry.key, entry.line, QStringLiteral("unchanged")));
+                if (auto existing = ctx.secrets.repository().findByPath(ns, entry.key)) {
+                    if (existing->isHoneyToken) {
+                        skippedList.append(
+                            skipped(entry.key, entry.line,
+                                    QStringLiteral("a honey token has this key_path")));
+                        continue;
+                    }
+                    const vault::SecretService::Revealed current = ctx.secrets.reveal(existing->id);
+                    if (current.value.size() == entry.value.size() &&
+                        crypto::constantTimeEquals(current.value.view(), entry.value.view())) {
+                        skippedList.append(
+                            skipped(entry.key, entry.line, QStringLiteral("unchanged")));
+                        continue;
+                    }
+                    const int version = ctx.secrets.addVersion(existing->id, entry.value);
+                    updated.append(QJsonObject{{QStringLiteral("key_path"), entry.key},
+                                               {QStringLiteral("id"), existing->id},
+                                               {QStringLiteral("version"), version}});
                     continue;
                 }
-                const int version = ctx.secrets.addVersion(existing->id, entry.value);
-                updated.append(QJsonObject{{QStringLiteral("key_path"), entry.key},
-                                           {QStringLiteral("id"), existing->id},
-                                           {QStringLiteral("version"), version}});
-                continue;
+                vault::SecretService::NewSecret spec;
+                spec.ns = ns;
+                spec.keyPath = entry.key;
+                spec.secretType = secretType;
+                spec.description = description;
+                const store::SecretRow row = ctx.secrets.create(spec, entry.value);
+                created.append(QJsonObject{{QStringLiteral("key_path"), row.keyPath},
+                                           {QStringLiteral("id"), row.id},
+                                           {QStringLiteral("version"), row.currentVersion}});
             }
-            vault::SecretService::NewSecret spec;
-            spec.ns = ns;
-            spec.keyPath = entry.key;
-            spec.secretType = secretType;
-            spec.description = description;
-            const store::SecretRow row = ctx.secrets.create(spec, entry.value);
-            created.append(QJsonObject{{QStringLiteral("key_path"), row.keyPath},
-                                       {QStringLiteral("id"), row.id},
-                                       {QStringLiteral("version"), row.currentVersion}});
-        }
-        tx.commit();
-        return HttpResponse::json(200, {{QStringLiteral("namespace"), ns},
-                                        {QStringLiteral("created"), created},
-                                        {QStringLiteral("updated"), updated},
-                                        {QStringLiteral("skipped"), skippedList}});
-    });
+            tx.commit();
+            return HttpResponse::json(200, {{QStringLiteral("namespace"), ns},
+                                            {QStringLiteral("created"), created},
+                                            {QStringLiteral("updated"), updated},
+                                            {QStringLiteral("skipped"), skippedList}});
+        });
 }
 
 } // namespace cortex::api

@@ -14,11 +14,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-using protocol::JsonReader;
-
 namespace {
 constexpr int ListLimit = 500;
 

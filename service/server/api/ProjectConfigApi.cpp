@@ -20,10 +20,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-
 void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add(

@@ -11,10 +11,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-
 void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add("GET", QStringLiteral("/project/secrets/{project}"), UnsealedRoute,

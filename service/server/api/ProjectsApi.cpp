@@ -20,11 +20,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-using protocol::JsonReader;
-
 namespace {
 QString requireProjectName(const HttpRequest &request)
 {

@@ -1,8 +1,16 @@
 #pragma once
 
 #include "http/Router.h"
+#include "protocol/ApiError.h"
+#include "protocol/JsonReader.h"
 
 namespace cortex::api {
+
+// The names every route file uses.
+using http::HttpRequest;
+using http::HttpResponse;
+using protocol::ApiError;
+using protocol::JsonReader;
 
 struct ApiContext;
 

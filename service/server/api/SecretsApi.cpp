@@ -10,13 +10,7 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-using protocol::JsonReader;
-
 namespace {
-
 
 int parseVersion(const QString &text)
 {
@@ -73,61 +67,63 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, list);
     });
 
-    router.add("GET", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
-        std::optional<int> version;
-        if (request.query.hasQueryItem(QStringLiteral("version")))
-            version = parseVersion(request.queryValue(QStringLiteral("version")));
-        const vault::SecretService::Revealed secret =
-            ctx.secrets.reveal(request.param(QStringLiteral("id")), version, refuseHoneyToken);
-        QJsonObject json = secretMetadataJson(secret.meta);
-        json.insert(QStringLiteral("version"), secret.version);
-        json.insert(QStringLiteral("current_version"), secret.meta.currentVersion);
-        json.insert(QStringLiteral("version_created_at"), secret.versionCreatedAt);
-        // The one place a value leaves the vault: straight from secure memory into the body.
-        json.insert(QStringLiteral("value"),
-                    QString::fromUtf8(reinterpret_cast<const char *>(secret.value.data()),
-                                      qsizetype(secret.value.size())));
-        return HttpResponse::json(200, json);
-    });
+    router.add(
+        "GET", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
+            std::optional<int> version;
+            if (request.query.hasQueryItem(QStringLiteral("version")))
+                version = parseVersion(request.queryValue(QStringLiteral("version")));
+            const vault::SecretService::Revealed secret =
+                ctx.secrets.reveal(request.param(QStringLiteral("id")), version, refuseHoneyToken);
+            QJsonObject json = secretMetadataJson(secret.meta);
+            json.insert(QStringLiteral("version"), secret.version);
+            json.insert(QStringLiteral("current_version"), secret.meta.currentVersion);
+            json.insert(QStringLiteral("version_created_at"), secret.versionCreatedAt);
+            // The one place a value leaves the vault: straight from secure memory into the body.
+            json.insert(QStringLiteral("value"),
+                        QString::fromUtf8(reinterpret_cast<const char *>(secret.value.data()),
+                                          qsizetype(secret.value.size())));
+            return HttpResponse::json(200, json);
+        });
 
-    router.add("PUT", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
-        const QString id = request.param(QStringLiteral("id"));
-        const JsonReader body = JsonReader::parse(request.body);
-        body.rejectUnknownFields({u"value", u"description"});
-        const bool hasValue = body.object().contains(QStringLiteral("value"));
-        const std::optional<QString> description = body.optionalString(u"description");
-        if (!hasValue && !description)
-            throw ApiError::badRequest(QStringLiteral("nothing_to_update"),
-                                       QStringLiteral("give a value, a description or both"));
-        ctx.secrets.require(id);
-        store::Transaction tx(ctx.db);
-        if (description)
-            ctx.secrets.setDescription(id, *description);
-        if (hasValue)
-            ctx.secrets.addVersion(id, body.requireSecretString(u"value"));
-        tx.commit();
-        const store::SecretRow row = ctx.secrets.require(id);
-        QJsonObject json = secretMetadataJson(row);
-        json.insert(QStringLiteral("updated"), true);
-        return HttpResponse::json(200, json);
-    });
+    router.add(
+        "PUT", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
+            const QString id = request.param(QStringLiteral("id"));
+            const JsonReader body = JsonReader::parse(request.body);
+            body.rejectUnknownFields({u"value", u"description"});
+            const bool hasValue = body.object().contains(QStringLiteral("value"));
+            const std::optional<QString> description = body.optionalString(u"description");
+            if (!hasValue && !description)
+                throw ApiError::badRequest(QStringLiteral("nothing_to_update"),
+                                           QStringLiteral("give a value, a description or both"));
+            ctx.secrets.require(id);
+            store::Transaction tx(ctx.db);
+            if (description)
+                ctx.secrets.setDescription(id, *description);
+            if (hasValue)
+                ctx.secrets.addVersion(id, body.requireSecretString(u"value"));
+            tx.commit();
+            const store::SecretRow row = ctx.secrets.require(id);
+            QJsonObject json = secretMetadataJson(row);
+            json.insert(QStringLiteral("updated"), true);
+            return HttpResponse::json(200, json);
+        });
 
-    router.add("GET", QStringLiteral("/admin/secrets/{id}/versions"), AdminRoute,
-               [&ctx](HttpRequest &request) {
-                   const store::SecretRow row = ctx.secrets.require(request.param(QStringLiteral("id")));
-                   QJsonArray versions;
-                   for (const store::SecretVersionRow &v : ctx.secrets.repository().versions(row.id))
-                       versions.append(QJsonObject{{QStringLiteral("version"), v.version},
-                                                   {QStringLiteral("created_at"), v.createdAt},
-                                                   {QStringLiteral("current"),
-                                                    v.version == row.currentVersion}});
-                   return HttpResponse::json(200, {{QStringLiteral("id"), row.id},
-                                                   {QStringLiteral("key_path"), row.keyPath},
-                                                   {QStringLiteral("namespace"), row.ns},
-                                                   {QStringLiteral("current_version"),
-                                                    row.currentVersion},
-                                                   {QStringLiteral("versions"), versions}});
-               });
+    router.add(
+        "GET", QStringLiteral("/admin/secrets/{id}/versions"), AdminRoute,
+        [&ctx](HttpRequest &request) {
+            const store::SecretRow row = ctx.secrets.require(request.param(QStringLiteral("id")));
+            QJsonArray versions;
+            for (const store::SecretVersionRow &v : ctx.secrets.repository().versions(row.id))
+                versions.append(
+                    QJsonObject{{QStringLiteral("version"), v.version},
+                                {QStringLiteral("created_at"), v.createdAt},
+                                {QStringLiteral("current"), v.version == row.currentVersion}});
+            return HttpResponse::json(200, {{QStringLiteral("id"), row.id},
+                                            {QStringLiteral("key_path"), row.keyPath},
+                                            {QStringLiteral("namespace"), row.ns},
+                                            {QStringLiteral("current_version"), row.currentVersion},
+                                            {QStringLiteral("versions"), versions}});
+        });
 
     router.add("POST", QStringLiteral("/admin/secrets/{id}/rollback"), AdminRoute,
                [&ctx](HttpRequest &request) {
@@ -136,21 +132,23 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
                    body.rejectUnknownFields({u"version"});
                    const qint64 from = body.requireInt(u"version");
                    if (from < 1 || from > std::numeric_limits<int>::max())
-                       throw ApiError::badRequest(QStringLiteral("invalid_version"),
-                                                  QStringLiteral("version must be a positive integer"));
+                       throw ApiError::badRequest(
+                           QStringLiteral("invalid_version"),
+                           QStringLiteral("version must be a positive integer"));
                    const int version = ctx.secrets.rollback(id, int(from));
                    return HttpResponse::json(200, {{QStringLiteral("id"), id},
                                                    {QStringLiteral("version"), version},
                                                    {QStringLiteral("rolled_back_to"), from}});
                });
 
-    router.add("DELETE", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
-        const QString id = request.param(QStringLiteral("id"));
-        const int destroyed = ctx.secrets.destroy(id);
-        return HttpResponse::json(200, {{QStringLiteral("deleted"), true},
-                                        {QStringLiteral("id"), id},
-                                        {QStringLiteral("versions_destroyed"), destroyed}});
-    });
+    router.add(
+        "DELETE", QStringLiteral("/admin/secrets/{id}"), AdminRoute, [&ctx](HttpRequest &request) {
+            const QString id = request.param(QStringLiteral("id"));
+            const int destroyed = ctx.secrets.destroy(id);
+            return HttpResponse::json(200, {{QStringLiteral("deleted"), true},
+                                            {QStringLiteral("id"), id},
+                                            {QStringLiteral("versions_destroyed"), destroyed}});
+        });
 }
 
 } // namespace cortex::api

@@ -8,9 +8,6 @@
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-
 void registerServerKeyRoutes(http::Router &router, ApiContext &ctx)
 {
     constexpr http::RouteOptions Public{.allowedWhileSealed = true, .requiresAdmin = false};

@@ -12,10 +12,6 @@ Q_LOGGING_CATEGORY(lcSys, "cortex.sys")
 
 namespace cortex::api {
 
-using http::HttpRequest;
-using http::HttpResponse;
-using protocol::ApiError;
-
 namespace {
 
 QJsonObject sealStatus(vault::Vault &vault)
