@@ -2,6 +2,7 @@
 
 #include "Clock.h"
 #include "access/AccessNames.h"
+#include "access/PolicyCheck.h"
 #include "crypto/Ed25519.h"
 #include "crypto/Random.h"
 #include "protocol/ApiError.h"
@@ -91,12 +92,15 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
             grantMap.insert(g.envVarName.toUpper(), g.keyPath);
         // TODO(issue 4): honey-token grants are mapped like any other; the alarm fires at fetch.
     }
+    // A key path the agent's policies refuse counts as unmatched: it is neither requested nor
+    // approvable, so an operator never sees it in a pending request.
+    const PolicyCheck policies = PolicyCheck::forAgent(m_db, agent->agentId);
     QJsonObject mapped;
     QStringList unmatched;
     QSet<QString> keySet;
     for (const QString &name : envNames(request.fileContent)) {
         const auto it = grantMap.constFind(name.toUpper());
-        if (it == grantMap.constEnd()) {
+        if (it == grantMap.constEnd() || !policies.allows(*it)) {
             unmatched.append(name);
             continue;
         }

@@ -1,5 +1,6 @@
 #include "access/ProjectEnvironment.h"
 
+#include "access/PolicyCheck.h"
 #include "protocol/ApiError.h"
 #include "store/GrantRepository.h"
 #include "vault/SecretService.h"
@@ -9,6 +10,14 @@
 namespace cortex::access {
 
 using protocol::ApiError;
+
+const PolicyCheck &ProjectEnvironment::policies()
+{
+    // The subject is the agent the token belongs to, as at discover (reference §18 item 21).
+    if (!m_policies)
+        m_policies = PolicyCheck::forAgent(m_db, m_auth.token.agentId);
+    return *m_policies;
+}
 
 std::optional<store::SecretRow> ProjectEnvironment::find(const QString &keyPath,
                                                          QStringView secretType)
@@ -20,6 +29,8 @@ std::optional<store::SecretRow> ProjectEnvironment::find(const QString &keyPath,
     for (auto it = mapped.begin(); it != mapped.end() && !inScope; ++it)
         inScope = it.value().toString() == keyPath;
     if (!inScope)
+        return std::nullopt;
+    if (!policies().allows(keyPath))
         return std::nullopt;
     auto secret = store::SecretRepository(m_db).findByPath(m_auth.project.ns, keyPath);
     if (!secret || secret->secretType != secretType)
@@ -46,7 +57,8 @@ std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
     for (auto it = mapped.begin(); it != mapped.end(); ++it) {
         const QString keyPath = it.value().toString();
         const auto granted = grantedIds.constFind(keyPath);
-        if (granted == grantedIds.constEnd() || !m_auth.approvedKeys.contains(keyPath))
+        if (granted == grantedIds.constEnd() || !m_auth.approvedKeys.contains(keyPath) ||
+            !policies().allows(keyPath))
             continue;
         try {
             // The type and honey checks run on the metadata reveal() loads anyway, before

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "access/PolicyCheck.h"
 #include "access/ProjectTokens.h"
 #include "crypto/SecureBytes.h"
 #include "store/SecretRepository.h"
@@ -16,8 +17,9 @@ namespace cortex::access {
 
 // What a project token may read right now, shared by GET /project/secrets and
 // GET /project/config. A key path counts only while it is in the token's scope, still approved,
-// its secret still exists in the project's namespace and the project still holds a grant for it
-// (all re-checked on every request). Call inside the request's transaction, after authorize().
+// its secret still exists in the project's namespace, the project still holds a grant for it and
+// the policies of the token's agent allow it (all re-checked on every request). Call inside the
+// request's transaction, after authorize().
 class ProjectEnvironment
 {
 public:
@@ -37,9 +39,13 @@ public:
     [[noreturn]] static void denyHoneyToken();
 
 private:
+    // Loaded once per request, so a policy added after approval applies to the very next one.
+    const PolicyCheck &policies();
+
     store::Database &m_db;
     vault::SecretService &m_secrets;
     const ProjectTokens::Authorized &m_auth;
+    std::optional<PolicyCheck> m_policies;
 };
 
 } // namespace cortex::access

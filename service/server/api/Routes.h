@@ -31,6 +31,7 @@ void registerDiscoverRoutes(http::Router &router, ApiContext &ctx);
 void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx);
 void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx);
 void registerServerKeyRoutes(http::Router &router, ApiContext &ctx);
+void registerPolicyRoutes(http::Router &router, ApiContext &ctx);
 
 inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
 {
@@ -45,6 +46,7 @@ inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
     registerProjectSecretRoutes(router, ctx);
     registerProjectConfigRoutes(router, ctx);
     registerServerKeyRoutes(router, ctx);
+    registerPolicyRoutes(router, ctx);
 }
 
 } // namespace cortex::api

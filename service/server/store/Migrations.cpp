@@ -161,6 +161,17 @@ const std::vector<Migration> &migrations()
                                 " (signed_jti)"),
              });
          }},
+        // Glob policies (issue 3): path lists are JSON arrays of patterns (access/PolicyCheck.h).
+        {4,
+         [](Database &db) {
+             db.exec(QStringLiteral("CREATE TABLE policies ("
+                                    " id TEXT PRIMARY KEY,"
+                                    " policy_name TEXT NOT NULL UNIQUE,"
+                                    " agent_pattern TEXT NOT NULL,"
+                                    " allowed_paths TEXT NOT NULL DEFAULT '[]',"
+                                    " denied_paths TEXT NOT NULL DEFAULT '[]',"
+                                    " created_at TEXT NOT NULL)"));
+         }},
     };
     return list;
 }
