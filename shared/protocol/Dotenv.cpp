@@ -1,6 +1,6 @@
-#include "shared/protocol/Dotenv.h"
+#include "protocol/Dotenv.h"
 
-#include "shared/protocol/Names.h"
+#include "protocol/Names.h"
 
 #include <QHash>
 #include <algorithm>

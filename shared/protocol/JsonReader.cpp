@@ -1,6 +1,6 @@
-#include "shared/protocol/JsonReader.h"
+#include "protocol/JsonReader.h"
 
-#include "shared/protocol/ApiError.h"
+#include "protocol/ApiError.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>

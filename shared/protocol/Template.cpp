@@ -1,6 +1,6 @@
-#include "shared/protocol/Template.h"
+#include "protocol/Template.h"
 
-#include "shared/protocol/Names.h"
+#include "protocol/Names.h"
 
 #include <QHash>
 #include <algorithm>

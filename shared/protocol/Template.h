@@ -1,6 +1,6 @@
 #pragma once
 
-#include "shared/crypto/SecureBytes.h"
+#include "crypto/SecureBytes.h"
 
 #include <QByteArrayView>
 #include <QString>

@@ -1,4 +1,4 @@
-#include "shared/protocol/ApiError.h"
+#include "protocol/ApiError.h"
 
 #include <QJsonDocument>
 #include <QTest>

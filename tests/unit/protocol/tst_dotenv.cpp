@@ -1,4 +1,4 @@
-#include "shared/protocol/Dotenv.h"
+#include "protocol/Dotenv.h"
 
 #include <QElapsedTimer>
 #include <QTest>

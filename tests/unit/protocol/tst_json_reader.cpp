@@ -1,5 +1,5 @@
-#include "shared/protocol/ApiError.h"
-#include "shared/protocol/JsonReader.h"
+#include "protocol/ApiError.h"
+#include "protocol/JsonReader.h"
 
 #include <QJsonDocument>
 #include <QTest>

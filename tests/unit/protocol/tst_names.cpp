@@ -1,4 +1,4 @@
-#include "shared/protocol/Names.h"
+#include "protocol/Names.h"
 
 #include <QTest>
 

@@ -1,7 +1,7 @@
 // Config templates: {{NAME}} substitution without HTML escaping (the reference corrupts
 // passwords, §18.13), escapes, missing names, malformed templates and the output cap.
 
-#include "shared/protocol/Template.h"
+#include "protocol/Template.h"
 
 #include <QHash>
 #include <QTest>
