@@ -44,9 +44,12 @@ bool isValidKeyPath(QStringView path)
     return true;
 }
 
-bool isValidNamespaceName(QStringView name)
+namespace {
+// A name that becomes one path segment: [A-Za-z0-9_.-], not starting with '.' or '-' (so
+// never "." or ".." either).
+bool isSegmentName(QStringView name, qsizetype maxLength)
 {
-    if (name.isEmpty() || name.size() > MaxNamespaceNameLength)
+    if (name.isEmpty() || name.size() > maxLength)
         return false;
     if (name.front() == u'.' || name.front() == u'-')
         return false;
@@ -54,7 +57,29 @@ bool isValidNamespaceName(QStringView name)
         if (!isNamespaceChar(c))
             return false;
     }
-    return name != u"." && name != u"..";
+    return true;
+}
+} // namespace
+
+bool isValidNamespaceName(QStringView name)
+{
+    return isSegmentName(name, MaxNamespaceNameLength);
+}
+
+bool isValidProjectName(QStringView name)
+{
+    return isSegmentName(name, MaxProjectNameLength);
+}
+
+bool isValidAgentId(QStringView id)
+{
+    if (id.isEmpty() || id.size() > MaxAgentIdLength)
+        return false;
+    for (const QChar c : id) {
+        if (!isNamespaceChar(c) && c != u'@')
+            return false;
+    }
+    return true;
 }
 
 bool isValidEnvName(QStringView name)
@@ -88,6 +113,17 @@ QString describeEnvNameRule()
 {
     return u"an environment variable name is a letter or '_' followed by letters, digits or '_', "
            u"at most 256 characters"_s;
+}
+
+QString describeAgentIdRule()
+{
+    return u"agent_id must be 1 to 128 characters of A-Z a-z 0-9 _ . @ -"_s;
+}
+
+QString describeProjectNameRule()
+{
+    return u"project_name must be 1 to 128 characters of A-Z a-z 0-9 _ . -,"
+           u" not starting with '.' or '-'"_s;
 }
 
 } // namespace cortex::protocol

@@ -20,13 +20,23 @@ bool isValidNamespaceName(QStringView name);
 // A POSIX environment variable name: [A-Za-z_][A-Za-z0-9_]*, at most 256 characters.
 bool isValidEnvName(QStringView name);
 
+// agent_id: 1..128 characters of [A-Za-z0-9_.@-].
+bool isValidAgentId(QStringView id);
+// project_name: 1..128 characters of [A-Za-z0-9_.-], not starting with '.' or '-' (it is a
+// path segment of /project/secrets/{project}).
+bool isValidProjectName(QStringView name);
+
 constexpr qsizetype MaxKeyPathLength = 512;
 constexpr qsizetype MaxNamespaceNameLength = 64;
 constexpr qsizetype MaxEnvNameLength = 256;
+constexpr qsizetype MaxAgentIdLength = 128;
+constexpr qsizetype MaxProjectNameLength = 128;
 
 // One-sentence rules for error messages.
 QString describeKeyPathRule();
 QString describeNamespaceRule();
 QString describeEnvNameRule();
+QString describeAgentIdRule();
+QString describeProjectNameRule();
 
 } // namespace cortex::protocol

@@ -4,43 +4,6 @@
 
 namespace cortex::access {
 
-namespace {
-bool isAsciiAlnum(QChar c)
-{
-    return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9');
-}
-
-bool allOf(QStringView s, QStringView extra)
-{
-    for (QChar c : s)
-        if (!isAsciiAlnum(c) && !extra.contains(c))
-            return false;
-    return true;
-}
-} // namespace
-
-bool isValidAgentId(QStringView id)
-{
-    return !id.isEmpty() && id.size() <= 128 && allOf(id, u"_.@-");
-}
-
-bool isValidProjectName(QStringView name)
-{
-    return !name.isEmpty() && name.size() <= 128 && name.front() != u'.' && name.front() != u'-' &&
-           allOf(name, u"_.-");
-}
-
-QString describeAgentIdRule()
-{
-    return QStringLiteral("agent_id must be 1 to 128 characters of A-Z a-z 0-9 _ . @ -");
-}
-
-QString describeProjectNameRule()
-{
-    return QStringLiteral("project_name must be 1 to 128 characters of A-Z a-z 0-9 _ . -,"
-                          " not starting with '.' or '-'");
-}
-
 QString defaultEnvName(const QString &keyPath)
 {
     QString name = keyPath.section(u'/', -1).toUpper();

@@ -7,14 +7,6 @@
 
 namespace cortex::access {
 
-// agent_id: 1..128 characters of [A-Za-z0-9_.@-].
-bool isValidAgentId(QStringView id);
-// project_name: 1..128 characters of [A-Za-z0-9_.-], not starting with '.' or '-' (it is a
-// path segment of /project/secrets/{project}).
-bool isValidProjectName(QStringView name);
-QString describeAgentIdRule();
-QString describeProjectNameRule();
-
 // The env var a grant injects when none is given: the key path's last segment, upper-cased,
 // anything outside [A-Z0-9_] replaced by '_' ("db/api-key" -> "API_KEY").
 QString defaultEnvName(const QString &keyPath);

@@ -63,9 +63,9 @@ void registerAgentRoutes(http::Router &router, ApiContext &ctx)
         const JsonReader body = JsonReader::parse(request.body);
         body.rejectUnknownFields({u"agent_id", u"agent_pub", u"description", u"namespace"});
         const QString agentId = body.requireString(u"agent_id");
-        if (!access::isValidAgentId(agentId))
+        if (!protocol::isValidAgentId(agentId))
             throw ApiError::badRequest(QStringLiteral("invalid_agent_id"),
-                                       access::describeAgentIdRule());
+                                       protocol::describeAgentIdRule());
         const QByteArray agentPub = requireAgentPub(body);
         const QString ns = body.optionalString(u"namespace").value_or(QStringLiteral("default"));
         if (!protocol::isValidNamespaceName(ns))

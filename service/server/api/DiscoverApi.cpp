@@ -5,6 +5,7 @@
 #include "access/RequestThrottle.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
+#include "protocol/Names.h"
 #include "crypto/SecureBytes.h"
 #include "protocol/ApiError.h"
 #include "protocol/JsonReader.h"
@@ -30,9 +31,9 @@ access::DiscoverRequest parseDiscover(const HttpRequest &request)
         throw ApiError::badRequest(QStringLiteral("invalid_field"),
                                    QStringLiteral("nonce must be 1 to 256 characters"),
                                    {{QStringLiteral("field"), QStringLiteral("nonce")}});
-    if (!access::isValidAgentId(d.agentId))
+    if (!protocol::isValidAgentId(d.agentId))
         throw ApiError::badRequest(QStringLiteral("invalid_agent_id"),
-                                   access::describeAgentIdRule());
+                                   protocol::describeAgentIdRule());
 
     const QJsonValue context = body.object().value(QStringLiteral("context"));
     if (context.isUndefined() || context.isNull())
@@ -46,9 +47,9 @@ access::DiscoverRequest parseDiscover(const HttpRequest &request)
     const JsonReader ctx(context.toObject());
     ctx.rejectUnknownFields({u"project_name", u"file_content"});
     d.projectName = ctx.requireString(u"project_name");
-    if (!access::isValidProjectName(d.projectName))
+    if (!protocol::isValidProjectName(d.projectName))
         throw ApiError::badRequest(QStringLiteral("invalid_project_name"),
-                                   access::describeProjectNameRule());
+                                   protocol::describeProjectNameRule());
     // The .env may hold real values: keep its bytes out of plain copies where we can.
     crypto::SecureBytes file = ctx.requireSecretString(u"file_content");
     d.fileContent = QByteArray(reinterpret_cast<const char *>(file.data()), qsizetype(file.size()));

@@ -24,9 +24,9 @@ namespace {
 QString requireProjectName(const HttpRequest &request)
 {
     const QString name = request.param(QStringLiteral("project"));
-    if (!access::isValidProjectName(name))
+    if (!protocol::isValidProjectName(name))
         throw ApiError::badRequest(QStringLiteral("invalid_project_name"),
-                                   access::describeProjectNameRule());
+                                   protocol::describeProjectNameRule());
     return name;
 }
 
