@@ -14,8 +14,8 @@
 #   ... its own set-up: the secret(s) and $cortex_target ...
 #   measure_response WHAT URL [CURL_OPTION...]     $body_bytes (the body itself is discarded)
 #   start_nginx_same_size BYTES        $nginx_url
-#   compare_with_nginx URL [WRK_OPTION...]         both wrk runs
-#   print_summary CORTEX_PREFIX NGINX_PREFIX       $c_rps $c_p50 $c_p99 $n_rps ... $ratio
+#   compare_with_nginx URL [WRK_OPTION...]         both wrk runs, $c_cpu_ticks
+#   print_summary CORTEX_PREFIX NGINX_PREFIX       $c_rps $c_p50 $c_p99 $n_rps ... $ratio $c_cpu_us
 #
 # Everything it starts listens on and talks to 127.0.0.1 only; every process it starts and the
 # temp dir are removed on any exit (success, failure, Ctrl-C, SIGTERM).
@@ -313,6 +313,15 @@ cpu_busy_percent() {
     }'
 }
 
+# process_cpu_ticks PID: user + system CPU time the process has used so far, in clock ticks
+# (fields 14 and 15 of /proc/PID/stat; the command name before them may contain spaces).
+process_cpu_ticks() {
+    local stat
+    stat="$(cat "/proc/$1/stat")"
+    stat="${stat##*) }"
+    awk '{ print $12 + $13 }' <<<"$stat"
+}
+
 # compare_with_nginx URL [WRK_OPTION...]: prints the run conditions, runs wrk against cortex
 # (URL with the options, e.g. its auth header), checks cortex-server survived, then runs wrk
 # with the same settings against nginx.
@@ -327,8 +336,11 @@ compare_with_nginx() {
     ((busy < 25)) ||
         echo "warning: this machine is busy with other work; expect low, noisy numbers (nginx's most)" >&2
     echo
+    local cpu_before
+    cpu_before="$(process_cpu_ticks "$server_pid")"
     run_wrk cortex "$url" "$@"
     kill -0 "$server_pid" 2>/dev/null || die "cortex-server died during the run"
+    c_cpu_ticks=$(($(process_cpu_ticks "$server_pid") - cpu_before))
     echo
     run_wrk nginx "$nginx_url"
     echo
@@ -338,8 +350,9 @@ compare_with_nginx() {
 #   CORTEX_PREFIX <req/s> req/s, p50 <ms> ms, p99 <ms> ms
 #   NGINX_PREFIX <req/s> req/s, p50 <ms> ms, p99 <ms> ms
 #   ratio cortex/nginx: <ratio>
-# (the prefixes carry their own padding). Sets c_rps c_p50 c_p99 n_rps n_p50 n_p99 and ratio
-# for the caller's own verdict.
+#   cortex-server CPU (user + system) per request: <us> us
+# (the prefixes carry their own padding). Sets c_rps c_p50 c_p99 n_rps n_p50 n_p99, ratio and
+# c_cpu_us for the caller's own verdict.
 print_summary() {
     local name
     c_rps="$(wrk_rate "$tmp/wrk-cortex.txt")"
@@ -357,7 +370,15 @@ print_summary() {
         fi
     done
 
+    # CPU time per answered request: steadier than req/s when other work shares the machine
+    # (it counts what the server did, not how long it waited for a CPU or the disk).
+    local requests
+    requests="$(awk '$2 == "requests" && $3 == "in" { print $1; exit }' "$tmp/wrk-cortex.txt")"
+    c_cpu_us="$(awk -v t="${c_cpu_ticks:-0}" -v hz="$(getconf CLK_TCK)" -v n="${requests:-0}" \
+        'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')"
+
     echo "$1 $c_rps req/s, p50 $c_p50 ms, p99 $c_p99 ms"
     echo "$2 $n_rps req/s, p50 $n_p50 ms, p99 $n_p99 ms"
     echo "ratio cortex/nginx: $ratio"
+    echo "cortex-server CPU (user + system) per request: $c_cpu_us us"
 }

@@ -16,3 +16,9 @@ namespace cortex::api {
 class AdminAuth;
 struct ApiContext;
 } // namespace cortex::api
+namespace cortex::audit {
+class AuditLog;
+}
+namespace cortex::notify {
+class Notifier;
+}

@@ -1,14 +1,17 @@
 #include "VaultServer.h"
 
 #include "access/AgentDiscovery.h"
+#include "access/HoneyTokenAlarm.h"
 #include "access/ProjectTokens.h"
-#include "access/ServerKeys.h"
 #include "access/RequestThrottle.h"
+#include "access/ServerKeys.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
+#include "audit/AuditLog.h"
 #include "crypto/Random.h"
 #include "http/HttpServer.h"
+#include "notify/Notifier.h"
 #include "protocol/ApiError.h"
 #include "store/Database.h"
 #include "store/Timestamps.h"
@@ -43,14 +46,46 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
     m_pruneTimer.setInterval(60 * 1000);
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_throttle->prune(); });
     m_pruneTimer.start();
+    QStringList auditWarnings;
+    const audit::AuditSettings auditSettings =
+        audit::AuditSettings::fromEnvironment(&auditWarnings);
+    for (const QString &warning : auditWarnings)
+        qWarning().noquote() << "audit:" << warning;
+    m_audit =
+        std::make_unique<audit::AuditLog>(*m_db, *m_vault, *m_serverKeys, m_clock, auditSettings);
+    m_audit->setSourceAddressResolver([this](const http::HttpRequest &request) {
+        return m_throttle->client(request).toString();
+    });
+    m_notifier = std::make_unique<notify::Notifier>(*m_db, *m_vault, *m_audit, m_clock);
+    m_honey = std::make_unique<access::HoneyTokenAlarm>(*m_db, *m_audit, *m_notifier, m_clock);
     m_context.reset(new api::ApiContext{*m_db, *m_vault, *m_secrets, *m_adminAuth, m_clock,
                                         m_accessSettings, *m_discovery, *m_projectTokens,
-                                        *m_serverKeys, *m_throttle});
+                                        *m_serverKeys, *m_throttle, *m_audit, *m_notifier});
     api::registerAllRoutes(m_router, *m_context);
 }
 
 VaultServer::~VaultServer()
 {
+    sealAndRecord(nullptr);
+}
+
+void VaultServer::sealAndRecord(const http::HttpRequest *request)
+{
+    if (!m_vault->isSealed()) {
+        // The last rows before the keys go are signed, so nothing written so far can be cut off
+        // unnoticed while the server is down.
+        try {
+            audit::AuditEvent event(QStringLiteral("seal"));
+            if (!request) {
+                event.actorType = QStringLiteral("system");
+                event.actor = QStringLiteral("shutdown");
+            }
+            m_audit->record(event, request);
+            m_audit->checkpointNow();
+        } catch (const std::exception &e) {
+            qWarning().noquote() << "could not record the seal in the audit log:" << e.what();
+        }
+    }
     m_vault->seal();
 }
 
@@ -84,16 +119,118 @@ http::HttpResponse VaultServer::gate(const http::Route &route, http::HttpRequest
 {
     if (!route.options.allowedWhileSealed && m_vault->isSealed())
         throw protocol::ApiError::sealed();
-    if (route.options.requiresAdmin)
+    if (route.options.requiresAdmin) {
         m_adminAuth->require(request);
-    return route.handler(request);
+        request.notes.actorType = QStringLiteral("admin");
+        request.notes.actor = QStringLiteral("admin");
+    }
+    if (!route.options.auditAction)
+        return route.handler(request);
+    return runAudited(route, request);
+}
+
+namespace {
+
+QString statusOf(const protocol::ApiError &refusal)
+{
+    if (refusal.code == u"pending_approval")
+        return QStringLiteral("pending");
+    if (refusal.status == 401 || refusal.status == 403)
+        return QStringLiteral("denied");
+    if (refusal.status >= 500)
+        return QStringLiteral("error");
+    return QStringLiteral("rejected");
+}
+
+// The resource a row names when the handler did not say: the route's path parameters.
+QString defaultResource(const http::HttpRequest &request)
+{
+    QStringList values = request.params.values();
+    values.sort();
+    return values.join(u'/');
+}
+
+// The row of a refused request: the refusal's own action when it names one, its error code and
+// status, and its client-visible details (which ApiError keeps free of secrets), e.g. grant_id.
+audit::AuditEvent refusalEvent(const QString &action, const http::HttpRequest &request,
+                               const protocol::ApiError *refusal)
+{
+    QJsonObject detail = request.notes.detail;
+    if (refusal)
+        for (auto it = refusal->details.begin(); it != refusal->details.end(); ++it)
+            detail.insert(it.key(), it.value());
+    detail.insert(QStringLiteral("error_code"),
+                  refusal ? refusal->code : QStringLiteral("internal_error"));
+    detail.insert(QStringLiteral("http_status"), refusal ? refusal->status : 500);
+    return audit::AuditEvent(
+        refusal && !refusal->auditAction.isEmpty() ? refusal->auditAction : action,
+        request.notes.resource.isEmpty() ? defaultResource(request) : request.notes.resource,
+        refusal ? statusOf(*refusal) : QStringLiteral("error"), detail);
+}
+
+} // namespace
+
+// The route's audit row is written in the same transaction as the handler's changes, so the two
+// commit or vanish together; when the row cannot be written the request fails with 503 and
+// nothing changes. A refused request is rolled back and then recorded on its own.
+http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpRequest &request)
+{
+    const QString action = QString::fromLatin1(route.options.auditAction);
+    const auto resource = [&request] {
+        return request.notes.resource.isEmpty() ? defaultResource(request) : request.notes.resource;
+    };
+    std::optional<store::Transaction> tx(std::in_place, *m_db);
+    try {
+        http::HttpResponse response = route.handler(request);
+        if (!request.notes.audited && !m_vault->isSealed())
+            m_audit->record(audit::AuditEvent(action, resource(), QStringLiteral("success"),
+                                              request.notes.detail),
+                            &request);
+        tx->commit();
+        return response;
+    } catch (const protocol::ApiError &refusal) {
+        if (refusal.code == u"audit_unavailable" || refusal.status == 429)
+            throw; // nothing to add: the log is down, or a flood we do not write down
+        if (refusal.keepChanges) {
+            // The refusal is the outcome: its row joins the changes that led to it.
+            m_audit->record(refusalEvent(action, request, &refusal), &request);
+            tx->commit();
+            throw;
+        }
+        tx.reset(); // roll back before the refusal is written down
+        recordRefusal(action, request, &refusal);
+        throw;
+    } catch (const std::exception &) {
+        tx.reset();
+        recordRefusal(action, request, nullptr);
+        throw;
+    }
+}
+
+void VaultServer::recordRefusal(const QString &action, http::HttpRequest &request,
+                                const protocol::ApiError *refusal)
+{
+    if (m_vault->isSealed())
+        return; // no key to write with (a failed unseal is logged by the handler)
+    const audit::AuditEvent event = refusalEvent(action, request, refusal);
+    if (const auto *honey = dynamic_cast<const access::HoneyTokenTouched *>(refusal)) {
+        // The decoy's alarm row stands for the request; the refusal needs no second row.
+        m_honey->raise(*honey, request);
+        return;
+    }
+    store::Transaction tx(*m_db);
+    for (const std::function<void()> &effect : request.notes.onRefused)
+        effect();
+    m_audit->record(event, &request);
+    tx.commit();
 }
 
 bool VaultServer::listen(const QHostAddress &address, quint16 port,
                          std::optional<QSslConfiguration> tls, QString *error)
 {
     m_http = new http::HttpServer(
-        m_router, [this](const http::Route &route, http::HttpRequest &request) {
+        m_router,
+        [this](const http::Route &route, http::HttpRequest &request) {
             return gate(route, request);
         },
         m_limits, this);

@@ -9,8 +9,8 @@
 #include "vault/Vault.h"
 
 #include <QObject>
-#include <QTimer>
 #include <QSslConfiguration>
+#include <QTimer>
 #include <memory>
 #include <optional>
 
@@ -24,7 +24,12 @@ class AgentDiscovery;
 class RequestThrottle;
 class ProjectTokens;
 class ServerKeys;
+class HoneyTokenAlarm;
 } // namespace cortex::access
+
+namespace cortex::protocol {
+struct ApiError;
+}
 
 namespace cortex {
 
@@ -42,6 +47,11 @@ public:
 
     bool isInitialized();
     vault::Vault &vault() { return *m_vault; }
+    audit::AuditLog &auditLog() { return *m_audit; }
+
+    // Records the seal in the audit log, signs a checkpoint for it and seals. Used by
+    // /sys/seal, shutdown and the destructor.
+    void sealAndRecord(const http::HttpRequest *request);
 
     // Initialises the vault with a password keyslot, unsealed. The admin token is the given
     // one, or a generated one that is returned (and never stored in the clear).
@@ -49,8 +59,8 @@ public:
                           std::optional<QByteArray> adminToken = std::nullopt);
     vault::Vault::UnsealResult unseal(const crypto::SecureBytes &password);
 
-    bool listen(const QHostAddress &address, quint16 port,
-                std::optional<QSslConfiguration> tls, QString *error);
+    bool listen(const QHostAddress &address, quint16 port, std::optional<QSslConfiguration> tls,
+                QString *error);
     quint16 port() const;
     // "http://HOST:PORT" or "https://HOST:PORT", IPv6 hosts in brackets.
     QString url() const;
@@ -61,6 +71,9 @@ public:
 
 private:
     http::HttpResponse gate(const http::Route &route, http::HttpRequest &request);
+    http::HttpResponse runAudited(const http::Route &route, http::HttpRequest &request);
+    void recordRefusal(const QString &action, http::HttpRequest &request,
+                       const protocol::ApiError *refusal);
 
     QString m_dataDir;
     const Clock &m_clock;
@@ -74,6 +87,9 @@ private:
     std::unique_ptr<access::ProjectTokens> m_projectTokens;
     std::unique_ptr<access::AgentDiscovery> m_discovery;
     std::unique_ptr<access::RequestThrottle> m_throttle;
+    std::unique_ptr<audit::AuditLog> m_audit;
+    std::unique_ptr<notify::Notifier> m_notifier;
+    std::unique_ptr<access::HoneyTokenAlarm> m_honey;
     QTimer m_pruneTimer;
     std::unique_ptr<api::ApiContext> m_context;
     http::Router m_router;

@@ -22,6 +22,12 @@ struct ApiError : std::exception
     QString code;    // stable, machine-readable, snake_case, e.g. "missing_field"
     QString message; // for humans; must not contain secret values
     QJsonObject details;
+    // Set when the refusal is itself the intended outcome and what the request changed before
+    // it must stand (discover records a pending request, then answers 403 pending_approval).
+    bool keepChanges = false;
+    // The audit action that names this refusal when the route's own is too general
+    // (e.g. "discover_pending_new"); empty: the route's.
+    QString auditAction;
 
     // "<status> <code>: <message>", fixed at construction (later edits of the fields do not
     // change it).

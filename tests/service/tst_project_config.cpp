@@ -231,28 +231,35 @@ void TestProjectConfig::deletedGrantRemovesTheVariable()
 
 void TestProjectConfig::honeyTokenDeniesLikeProjectSecrets()
 {
-    // A honey token granted and approved: every data request of the project is denied, the
-    // config included (even a template that does not use it), and nothing leaks.
+    // A granted, approved secret that an operator then turns into a decoy (say, a key suspected
+    // leaked): every data request of the project is denied, the config included (even a
+    // template that does not use it), and nothing leaks.
     const QString project = str("honey");
-    const QString honeyId =
-        createSecret(str("honey/bait"), str("bait-value"), str("KEY_VALUE"), true);
-    QVERIFY(!honeyId.isEmpty());
-    m_access->grant(project, honeyId, str("BAIT"));
+    const QString baitId = createSecret(str("honey/bait"), str("bait-value"), str("KEY_VALUE"));
+    QVERIFY(!baitId.isEmpty());
+    m_access->grant(project, baitId, str("BAIT"));
     const QString token = setUp(project, str("{{DB_USER}}"), str("BAIT=\n"));
     QVERIFY(!token.isEmpty());
-    CHECK_ERROR(m_access->fetch(project, token), 401, "access_denied");
+    CHECK_STATUS(
+        m_access->http().put(str("/admin/secrets/%1").arg(baitId), {{str("is_honey_token"), true}}),
+        200);
     const HttpReply r = config(project, str("honey/app.conf"), token);
     CHECK_ERROR(r, 401, "access_denied");
     QVERIFY(!r.body.contains("admin") && !r.body.contains("bait-value"));
+    // The alarm revoked the project's tokens.
+    CHECK_ERROR(m_access->fetch(project, token), 401, "token_revoked");
 
-    // A honey template is refused the same way.
+    // A template turned decoy is refused the same way.
     const QString project2 = str("honeytpl");
     const QString tplId =
-        createSecret(str("honeytpl/bait.conf"), str("{{DB_USER}}"), str("TEMPLATE_CONFIG"), true);
+        createSecret(str("honeytpl/bait.conf"), str("{{DB_USER}}"), str("TEMPLATE_CONFIG"));
     QVERIFY(!tplId.isEmpty());
     m_access->grant(project2, tplId, str("BAIT_CONF"));
     const QString token2 = setUp(project2, str("{{DB_USER}}"), str("BAIT_CONF=\n"));
     QVERIFY(!token2.isEmpty());
+    CHECK_STATUS(
+        m_access->http().put(str("/admin/secrets/%1").arg(tplId), {{str("is_honey_token"), true}}),
+        200);
     CHECK_ERROR(config(project2, str("honeytpl/bait.conf"), token2), 401, "access_denied");
 }
 

@@ -1,5 +1,7 @@
 #include "access/AgentDiscovery.h"
 
+#include "access/HoneyTokenAlarm.h"
+
 #include "Clock.h"
 #include "access/AccessNames.h"
 #include "access/PolicyCheck.h"
@@ -87,10 +89,13 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
     // ENV (upper-cased) -> (key_path) through the project's grants whose secret lives in the
     // agent's namespace; the file's names match case-insensitively, as in the reference.
     QMap<QString, QString> grantMap;
+    QMap<QString, store::GrantRow> honeyGrants; // ENV -> a decoy's grant
     for (const store::GrantRow &g : store::GrantRepository(m_db).forProject(request.projectName)) {
-        if (g.secretNs == agent->ns)
-            grantMap.insert(g.envVarName.toUpper(), g.keyPath);
-        // TODO(issue 4): honey-token grants are mapped like any other; the alarm fires at fetch.
+        if (g.secretNs != agent->ns)
+            continue;
+        grantMap.insert(g.envVarName.toUpper(), g.keyPath);
+        if (g.secretIsHoneyToken)
+            honeyGrants.insert(g.envVarName.toUpper(), g);
     }
     // A key path the agent's policies refuse counts as unmatched: it is neither requested nor
     // approvable, so an operator never sees it in a pending request.
@@ -99,6 +104,14 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
     QStringList unmatched;
     QSet<QString> keySet;
     for (const QString &name : envNames(request.fileContent)) {
+        // Naming a decoy is enough: the alarm comes before policies and the approval gate.
+        if (const auto honey = honeyGrants.constFind(name.toUpper());
+            honey != honeyGrants.constEnd()) {
+            HoneyTokenTouched touched(honey->secretNs, honey->keyPath, honey->secretId);
+            touched.agentId = agent->agentId;
+            touched.project = request.projectName;
+            throw touched;
+        }
         const auto it = grantMap.constFind(name.toUpper());
         if (it == grantMap.constEnd() || !policies.allows(*it)) {
             unmatched.append(name);
@@ -120,19 +133,30 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
     // agent can squat a name with an empty .env (reference §18 item 12).
     const ApprovalGate::Decision decision = ApprovalGate(m_db).decide(
         agent->agentId, request.projectName, agent->ns, requested, request.sourceIp, now);
-    if (decision.outcome == ApprovalGate::Outcome::Denied)
-        throw ApiError::forbidden(QStringLiteral("grant_denied"),
-                                  QStringLiteral("an operator denied access to these keys"),
-                                  {{QStringLiteral("grant_id"), decision.row.id}});
+    if (decision.outcome == ApprovalGate::Outcome::Denied) {
+        ApiError denied =
+            ApiError::forbidden(QStringLiteral("grant_denied"),
+                                QStringLiteral("an operator denied access to these keys"),
+                                {{QStringLiteral("grant_id"), decision.row.id}});
+        denied.auditAction = QStringLiteral("discover_denied");
+        throw denied;
+    }
     if (decision.outcome == ApprovalGate::Outcome::Pending) {
-        tx.commit(); // keep the (new) pending request, then refuse
-        throw ApiError::forbidden(QStringLiteral("pending_approval"),
-                                  QStringLiteral("waiting for an operator's approval"),
-                                  {{QStringLiteral("grant_id"), decision.row.id},
-                                   {QStringLiteral("requested_keys"),
-                                    QJsonArray::fromStringList(decision.row.requestedKeys)},
-                                   {QStringLiteral("agent_id"), agent->agentId},
-                                   {QStringLiteral("project_name"), request.projectName}});
+        ApiError pending =
+            ApiError::forbidden(QStringLiteral("pending_approval"),
+                                QStringLiteral("waiting for an operator's approval"),
+                                {{QStringLiteral("grant_id"), decision.row.id},
+                                 {QStringLiteral("requested_keys"),
+                                  QJsonArray::fromStringList(decision.row.requestedKeys)},
+                                 {QStringLiteral("agent_id"), agent->agentId},
+                                 {QStringLiteral("project_name"), request.projectName}});
+        // Keep the (new) pending request, then refuse; its audit row is what the console's
+        // event feed picks up.
+        pending.keepChanges = true;
+        pending.auditAction = decision.created ? QStringLiteral("discover_pending_new")
+                                               : QStringLiteral("discover_pending_existing");
+        tx.commit();
+        throw pending;
     }
 
     // Narrow to what the operator approved; names outside it are reported as unmatched.

@@ -56,7 +56,7 @@ ApprovalGate::Decision ApprovalGate::decide(const QString &agentId, const QStrin
     row.requestedAt = nowText;
     row.sourceIp = sourceIp;
     repo.insert(row);
-    return {Outcome::Pending, row, {}};
+    return {Outcome::Pending, row, {}, true};
 }
 
 } // namespace cortex::access

@@ -33,6 +33,7 @@ public:
         Outcome outcome = Outcome::Pending;
         store::PendingGrantRow row; // the deciding (or newly stored) request
         QStringList allowedKeys;    // Approved only: asked ∩ approved, sorted
+        bool created = false;       // Pending only: this call stored the request
     };
 
     // requested: sorted, de-duplicated key paths. Writes (a new pending row) join the

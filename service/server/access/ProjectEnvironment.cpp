@@ -1,5 +1,7 @@
 #include "access/ProjectEnvironment.h"
 
+#include "access/HoneyTokenAlarm.h"
+
 #include "access/PolicyCheck.h"
 #include "protocol/ApiError.h"
 #include "store/GrantRepository.h"
@@ -64,12 +66,11 @@ std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
             // The type and honey checks run on the metadata reveal() loads anyway, before
             // anything is decrypted.
             vault::SecretService::Revealed revealed =
-                m_secrets.reveal(*granted, std::nullopt, [](const store::SecretRow &meta) {
+                m_secrets.reveal(*granted, std::nullopt, [this](const store::SecretRow &meta) {
+                    if (meta.isHoneyToken) // before the type check: any decoy alarms
+                        denyHoneyToken(meta);
                     if (meta.secretType != u"KEY_VALUE")
                         throw NotDeliverable{};
-                    if (meta.isHoneyToken)
-                        // TODO(issue 4): alarm, revoke the project's tokens and notify.
-                        denyHoneyToken();
                 });
             env.insert_or_assign(it.key(), std::move(revealed.value));
         } catch (const NotDeliverable &) {
@@ -79,10 +80,12 @@ std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
     return env;
 }
 
-void ProjectEnvironment::denyHoneyToken()
+void ProjectEnvironment::denyHoneyToken(const store::SecretRow &secret) const
 {
-    throw ApiError::unauthorized(QStringLiteral("access_denied"),
-                                 QStringLiteral("secret access denied"));
+    HoneyTokenTouched touched(secret.ns, secret.keyPath, secret.id);
+    touched.agentId = m_auth.token.agentId;
+    touched.project = m_auth.project.projectName;
+    throw touched;
 }
 
 } // namespace cortex::access

@@ -35,8 +35,9 @@ public:
     // The in-scope, approved, granted secret of `secretType` at keyPath; nullopt otherwise.
     std::optional<store::SecretRow> find(const QString &keyPath, QStringView secretType);
 
-    // 401 access_denied: a honey token was touched.
-    [[noreturn]] static void denyHoneyToken();
+    // Throws HoneyTokenTouched (a generic 401 access_denied to the client): the request gate
+    // raises the alarm and revokes this project's tokens.
+    [[noreturn]] void denyHoneyToken(const store::SecretRow &secret) const;
 
 private:
     // Loaded once per request, so a policy added after approval applies to the very next one.

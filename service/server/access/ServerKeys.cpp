@@ -30,12 +30,12 @@ ServerKeys::ServerKeys(store::Database &db, vault::Vault &vault, const Clock &cl
                        const AccessSettings &settings)
     : m_db(db), m_vault(vault), m_clock(clock), m_settings(settings)
 {
-    m_vault.setSealListener([this](bool unsealed) { onSealChanged(unsealed); });
+    m_vault.addSealListener(this, [this](bool unsealed) { onSealChanged(unsealed); });
 }
 
 ServerKeys::~ServerKeys()
 {
-    m_vault.setSealListener({});
+    m_vault.removeSealListener(this);
 }
 
 QByteArray ServerKeys::bodyAad(const QString &kid)
@@ -123,6 +123,47 @@ QByteArray ServerKeys::sign(const QJsonObject &claims)
     return crypto::jws::sign(*m_key, m_kid, claims);
 }
 
+QString ServerKeys::activeKid()
+{
+    try {
+        ensureLoaded();
+    } catch (const store::StoreError &e) {
+        qCWarning(lcServerKeys) << "cannot load the server signing key:" << e.what();
+        throw protocol::ApiError::internal();
+    }
+    return m_kid;
+}
+
+ServerKeys::DetachedSignature ServerKeys::signDetached(QByteArrayView message)
+{
+    try {
+        ensureLoaded();
+    } catch (const store::StoreError &e) {
+        qCWarning(lcServerKeys) << "cannot load the server signing key:" << e.what();
+        throw protocol::ApiError::internal();
+    }
+    return {m_kid, m_key->sign(message)};
+}
+
+std::optional<QByteArray> ServerKeys::publicKeyOfAnyAge(const QString &kid)
+{
+    QSqlQuery q =
+        m_db.exec(QStringLiteral("SELECT public_key FROM server_keys WHERE kid = ?"), {kid});
+    if (!q.next())
+        return std::nullopt;
+    return q.value(0).toByteArray();
+}
+
+QJsonObject ServerKeys::jwksOfAllKeys()
+{
+    QSqlQuery q = m_db.exec(QStringLiteral("SELECT kid, public_key FROM server_keys"
+                                           " ORDER BY active DESC, created_at DESC"));
+    QList<QPair<QString, QByteArray>> keys;
+    while (q.next())
+        keys.append({q.value(0).toString(), q.value(1).toByteArray()});
+    return crypto::jws::jwksDocument(keys);
+}
+
 std::optional<QByteArray> ServerKeys::publicKeyFor(const QString &kid, const QDateTime &now)
 {
     QSqlQuery q = m_db.exec(QStringLiteral("SELECT public_key FROM server_keys WHERE kid = ?"
@@ -159,9 +200,9 @@ ServerKeys::Rotated ServerKeys::rotate()
               {store::timestamp(now)});
     rotated.kid = createActiveKey(now);
     tx.commit();
+    // Loaded again on next use: the caller's transaction may still roll the rotation back.
     m_key.reset();
     m_kid.clear();
-    ensureLoaded();
     qCInfo(lcServerKeys).noquote()
         << "rotated server signing key" << rotated.previousKid << "->" << rotated.kid;
     return rotated;

@@ -30,6 +30,21 @@ public:
     // is none). Throws ApiError::sealed() while sealed.
     QByteArray sign(const QJsonObject &claims);
 
+    struct DetachedSignature
+    {
+        QString kid;
+        QByteArray signature; // 64 bytes Ed25519
+    };
+    // The kid of the active key (created on first use). Throws like sign().
+    QString activeKid();
+    // Signs raw bytes (audit checkpoints) with the active key. Throws like sign().
+    DetachedSignature signDetached(QByteArrayView message);
+
+    // Every key that ever signed (audit checkpoints outlive token lifetimes): for verifying
+    // audit logs, online and offline.
+    std::optional<QByteArray> publicKeyOfAnyAge(const QString &kid);
+    QJsonObject jwksOfAllKeys();
+
     // The public key of an active key, or of a retired one whose tokens may still be valid.
     std::optional<QByteArray> publicKeyFor(const QString &kid, const QDateTime &now);
 

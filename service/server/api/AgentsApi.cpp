@@ -59,41 +59,45 @@ void registerAgentRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, list);
     });
 
-    router.add("POST", QStringLiteral("/admin/agents"), AdminRoute, [&ctx](HttpRequest &request) {
-        const JsonReader body = JsonReader::parse(request.body);
-        body.rejectUnknownFields({u"agent_id", u"agent_pub", u"description", u"namespace"});
-        const QString agentId = body.requireString(u"agent_id");
-        if (!protocol::isValidAgentId(agentId))
-            throw ApiError::badRequest(QStringLiteral("invalid_agent_id"),
-                                       protocol::describeAgentIdRule());
-        const QByteArray agentPub = requireAgentPub(body);
-        const QString ns = body.optionalString(u"namespace").value_or(QStringLiteral("default"));
-        if (!protocol::isValidNamespaceName(ns))
-            throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
-                                       protocol::describeNamespaceRule());
-        const QString now = store::timestamp(ctx.clock.now());
-        store::AgentRow row{crypto::randomToken(u"agt_", 16),
-                            agentId,
-                            agentPub,
-                            body.optionalString(u"description").value_or(QString()),
-                            ns,
-                            now,
-                            now};
-        store::AgentRepository agents(ctx.db);
-        store::Transaction tx(ctx.db);
-        if (agents.find(agentId))
-            throw ApiError::conflict(QStringLiteral("agent_exists"),
-                                     QStringLiteral("agent '%1' already exists").arg(agentId));
-        store::NamespaceRepository(ctx.db).ensure(ns, now);
-        agents.insert(row);
-        tx.commit();
-        return HttpResponse::json(201, agentJson(row));
-    });
+    router.add(
+        "POST", QStringLiteral("/admin/agents"), audited(AdminRoute, "create_agent"),
+        [&ctx](HttpRequest &request) {
+            const JsonReader body = JsonReader::parse(request.body);
+            body.rejectUnknownFields({u"agent_id", u"agent_pub", u"description", u"namespace"});
+            const QString agentId = body.requireString(u"agent_id");
+            request.notes.resource = agentId;
+            if (!protocol::isValidAgentId(agentId))
+                throw ApiError::badRequest(QStringLiteral("invalid_agent_id"),
+                                           protocol::describeAgentIdRule());
+            const QByteArray agentPub = requireAgentPub(body);
+            const QString ns =
+                body.optionalString(u"namespace").value_or(QStringLiteral("default"));
+            if (!protocol::isValidNamespaceName(ns))
+                throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
+                                           protocol::describeNamespaceRule());
+            const QString now = store::timestamp(ctx.clock.now());
+            store::AgentRow row{crypto::randomToken(u"agt_", 16),
+                                agentId,
+                                agentPub,
+                                body.optionalString(u"description").value_or(QString()),
+                                ns,
+                                now,
+                                now};
+            store::AgentRepository agents(ctx.db);
+            store::Transaction tx(ctx.db);
+            if (agents.find(agentId))
+                throw ApiError::conflict(QStringLiteral("agent_exists"),
+                                         QStringLiteral("agent '%1' already exists").arg(agentId));
+            store::NamespaceRepository(ctx.db).ensure(ns, now);
+            agents.insert(row);
+            tx.commit();
+            return HttpResponse::json(201, agentJson(row));
+        });
 
     // Re-keying cuts the old key off at once and revokes the tokens it obtained: a key is
     // rotated because it may be compromised. Approvals stay, so the new key gets a token at once.
-    router.add("PUT", QStringLiteral("/admin/agents/{agent_id}"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("PUT", QStringLiteral("/admin/agents/{agent_id}"),
+               audited(AdminRoute, "update_agent"), [&ctx](HttpRequest &request) {
                    const QString agentId = request.param(QStringLiteral("agent_id"));
                    const JsonReader body = JsonReader::parse(request.body);
                    body.rejectUnknownFields({u"agent_pub", u"description"});
@@ -116,7 +120,7 @@ void registerAgentRoutes(http::Router &router, ApiContext &ctx)
     // Deleting an agent revokes its tokens and forgets its requests and approvals; the projects
     // it bound stay bound to its agent_id (a new agent under that id needs new approvals).
     router.add(
-        "DELETE", QStringLiteral("/admin/agents/{agent_id}"), AdminRoute,
+        "DELETE", QStringLiteral("/admin/agents/{agent_id}"), audited(AdminRoute, "delete_agent"),
         [&ctx](HttpRequest &request) {
             const QString agentId = request.param(QStringLiteral("agent_id"));
             const QString now = store::timestamp(ctx.clock.now());

@@ -25,6 +25,8 @@ struct ApiContext
     access::ProjectTokens &projectTokens;
     access::ServerKeys &serverKeys;
     access::RequestThrottle &throttle;
+    audit::AuditLog &audit;
+    notify::Notifier &notifier;
 };
 
 } // namespace cortex::api

@@ -1,14 +1,18 @@
 // POST /agent/discover: the agent proves who it is and asks for a project token.
 
+#include "Clock.h"
 #include "access/AccessNames.h"
 #include "access/AgentDiscovery.h"
 #include "access/RequestThrottle.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
-#include "protocol/Names.h"
 #include "crypto/SecureBytes.h"
+#include "notify/Notifier.h"
 #include "protocol/ApiError.h"
 #include "protocol/JsonReader.h"
+#include "protocol/Names.h"
+#include "store/Database.h"
+#include "store/Timestamps.h"
 
 namespace cortex::api {
 
@@ -56,13 +60,36 @@ access::DiscoverRequest parseDiscover(const HttpRequest &request)
     d.sourceIp = request.peer.toString();
     return d;
 }
+// Operators hear of a new request at once; sent once the pending request has committed.
+void notifyPendingGrant(ApiContext &ctx, const HttpRequest &request, const ApiError &pending)
+{
+    notify::Notification message;
+    message.event = QStringLiteral("pending_grant");
+    message.severity = QStringLiteral("info");
+    message.agentId = pending.details.value(QStringLiteral("agent_id")).toString();
+    message.project = pending.details.value(QStringLiteral("project_name")).toString();
+    message.time = store::timestamp(ctx.clock.now());
+    message.requestId = request.requestId;
+    message.extra = {
+        {QStringLiteral("grant_id"), pending.details.value(QStringLiteral("grant_id"))},
+        {QStringLiteral("requested_keys"), pending.details.value(QStringLiteral("requested_keys"))},
+        {QStringLiteral("approve"),
+         QStringLiteral("POST /admin/pending-grants/%1/approve")
+             .arg(pending.details.value(QStringLiteral("grant_id")).toString())}};
+    ctx.db.afterCommit([&ctx, message] { ctx.notifier.dispatch(message); });
+}
+
 } // namespace
 
 void registerDiscoverRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("POST", QStringLiteral("/agent/discover"), UnsealedRoute,
+    router.add("POST", QStringLiteral("/agent/discover"), audited(UnsealedRoute, "discover"),
                [&ctx](HttpRequest &request) {
                    access::DiscoverRequest d = parseDiscover(request);
+                   // Self-reported until the proof is checked; the row's status tells which.
+                   request.notes.actorType = QStringLiteral("agent");
+                   request.notes.actor = d.agentId;
+                   request.notes.resource = d.projectName;
                    crypto::wipe(request.body);
                    ctx.throttle.admitDiscover(request, d.agentId);
                    struct Wiper // the file's values must not linger in freed memory
@@ -75,6 +102,8 @@ void registerDiscoverRoutes(http::Router &router, ApiContext &ctx)
                    } catch (const ApiError &e) {
                        if (e.status == 401) // bad proof, skew, replay, unknown agent
                            ctx.throttle.recordFailedProof(request, d.agentId);
+                       if (e.auditAction == u"discover_pending_new")
+                           notifyPendingGrant(ctx, request, e);
                        throw;
                    }
                });

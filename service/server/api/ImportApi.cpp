@@ -28,11 +28,13 @@ QJsonObject skipped(const QString &key, int line, const QString &reason)
 void registerImportRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add(
-        "POST", QStringLiteral("/admin/import/dotenv"), AdminRoute, [&ctx](HttpRequest &request) {
+        "POST", QStringLiteral("/admin/import/dotenv"), audited(AdminRoute, "import_dotenv"),
+        [&ctx](HttpRequest &request) {
             const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
             body.rejectUnknownFields({u"namespace", u"content", u"secret_type", u"description"});
             const QString ns =
                 body.optionalString(u"namespace").value_or(QStringLiteral("default"));
+            request.notes.resource = ns;
             if (!protocol::isValidNamespaceName(ns))
                 throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
                                            protocol::describeNamespaceRule());

@@ -33,10 +33,12 @@ void registerNamespaceRoutes(http::Router &router, ApiContext &ctx)
     });
 
     router.add(
-        "POST", QStringLiteral("/admin/namespaces"), AdminRoute, [&ctx](HttpRequest &request) {
+        "POST", QStringLiteral("/admin/namespaces"), audited(AdminRoute, "create_namespace"),
+        [&ctx](HttpRequest &request) {
             const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
             body.rejectUnknownFields({u"name", u"description"});
             const QString name = body.requireString(u"name").trimmed();
+            request.notes.resource = name;
             if (!protocol::isValidNamespaceName(name))
                 throw ApiError::badRequest(QStringLiteral("invalid_namespace"),
                                            protocol::describeNamespaceRule());
@@ -54,8 +56,8 @@ void registerNamespaceRoutes(http::Router &router, ApiContext &ctx)
         });
 
     router.add(
-        "DELETE", QStringLiteral("/admin/namespaces/{name}"), AdminRoute,
-        [&ctx](HttpRequest &request) {
+        "DELETE", QStringLiteral("/admin/namespaces/{name}"),
+        audited(AdminRoute, "delete_namespace"), [&ctx](HttpRequest &request) {
             const QString name = request.param(QStringLiteral("name"));
             if (name == DefaultNamespace)
                 throw ApiError::badRequest(

@@ -73,8 +73,8 @@ void registerPendingGrantRoutes(http::Router &router, ApiContext &ctx)
     });
 
     router.add(
-        "POST", QStringLiteral("/admin/pending-grants/{id}/approve"), AdminRoute,
-        [&ctx](HttpRequest &request) {
+        "POST", QStringLiteral("/admin/pending-grants/{id}/approve"),
+        audited(AdminRoute, "pending_grant_approve"), [&ctx](HttpRequest &request) {
             const JsonReader body = bodyOrEmpty(request);
             body.rejectUnknownFields({u"approved_keys"});
             std::optional<QStringList> chosen;
@@ -120,8 +120,8 @@ void registerPendingGrantRoutes(http::Router &router, ApiContext &ctx)
                       {QStringLiteral("auto_approval_until"), until}});
         });
 
-    router.add("POST", QStringLiteral("/admin/pending-grants/{id}/deny"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("POST", QStringLiteral("/admin/pending-grants/{id}/deny"),
+               audited(AdminRoute, "pending_grant_deny"), [&ctx](HttpRequest &request) {
                    bodyOrEmpty(request).rejectUnknownFields({});
                    const QString id = request.param(QStringLiteral("id"));
                    store::PendingGrantRepository repo(ctx.db);
@@ -135,8 +135,8 @@ void registerPendingGrantRoutes(http::Router &router, ApiContext &ctx)
                });
 
     // Lifts a denial or withdraws an approval (tokens issued under it stop working).
-    router.add("DELETE", QStringLiteral("/admin/pending-grants/{id}"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("DELETE", QStringLiteral("/admin/pending-grants/{id}"),
+               audited(AdminRoute, "pending_grant_delete"), [&ctx](HttpRequest &request) {
                    const QString id = request.param(QStringLiteral("id"));
                    store::PendingGrantRepository repo(ctx.db);
                    store::Transaction tx(ctx.db);

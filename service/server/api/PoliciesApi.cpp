@@ -73,41 +73,44 @@ void registerPolicyRoutes(http::Router &router, ApiContext &ctx)
         return HttpResponse::json(200, list);
     });
 
-    router.add("POST", QStringLiteral("/admin/policies"), AdminRoute, [&ctx](HttpRequest &request) {
-        const JsonReader body = JsonReader::parse(request.body);
-        body.rejectUnknownFields(
-            {u"policy_name", u"agent_pattern", u"allowed_paths", u"denied_paths"});
-        const QString name = body.requireString(u"policy_name");
-        if (name.trimmed().isEmpty() || name.size() > MaxPolicyNameLength)
-            throw invalidField(QStringLiteral("policy_name"),
-                               QStringLiteral("policy_name must be 1..%1 characters, not blank")
-                                   .arg(MaxPolicyNameLength));
-        const QString agentPattern = body.requireString(u"agent_pattern");
-        if (!access::isValidAgentGlob(agentPattern))
-            throw invalidField(QStringLiteral("agent_pattern"),
-                               QStringLiteral("agent_pattern must be a glob over agent ids:"
-                                              " agent-id characters, '*' and '?'"));
-        const QString now = store::timestamp(ctx.clock.now());
-        store::PolicyRow row{crypto::randomToken(u"pol_", 16),
-                             name,
-                             agentPattern,
-                             pathList(body, QStringLiteral("allowed_paths"), true),
-                             pathList(body, QStringLiteral("denied_paths"), false),
-                             now};
-        store::PolicyRepository policies(ctx.db);
-        store::Transaction tx(ctx.db);
-        if (policies.findByName(name))
-            throw ApiError::conflict(
-                QStringLiteral("policy_exists"),
-                QStringLiteral("a policy named '%1' already exists").arg(name));
-        policies.insert(row);
-        tx.commit();
-        return HttpResponse::json(
-            201, {{QStringLiteral("id"), row.id}, {QStringLiteral("policy_name"), row.policyName}});
-    });
+    router.add(
+        "POST", QStringLiteral("/admin/policies"), audited(AdminRoute, "create_policy"),
+        [&ctx](HttpRequest &request) {
+            const JsonReader body = JsonReader::parse(request.body);
+            body.rejectUnknownFields(
+                {u"policy_name", u"agent_pattern", u"allowed_paths", u"denied_paths"});
+            const QString name = body.requireString(u"policy_name");
+            request.notes.resource = name;
+            if (name.trimmed().isEmpty() || name.size() > MaxPolicyNameLength)
+                throw invalidField(QStringLiteral("policy_name"),
+                                   QStringLiteral("policy_name must be 1..%1 characters, not blank")
+                                       .arg(MaxPolicyNameLength));
+            const QString agentPattern = body.requireString(u"agent_pattern");
+            if (!access::isValidAgentGlob(agentPattern))
+                throw invalidField(QStringLiteral("agent_pattern"),
+                                   QStringLiteral("agent_pattern must be a glob over agent ids:"
+                                                  " agent-id characters, '*' and '?'"));
+            const QString now = store::timestamp(ctx.clock.now());
+            store::PolicyRow row{crypto::randomToken(u"pol_", 16),
+                                 name,
+                                 agentPattern,
+                                 pathList(body, QStringLiteral("allowed_paths"), true),
+                                 pathList(body, QStringLiteral("denied_paths"), false),
+                                 now};
+            store::PolicyRepository policies(ctx.db);
+            store::Transaction tx(ctx.db);
+            if (policies.findByName(name))
+                throw ApiError::conflict(
+                    QStringLiteral("policy_exists"),
+                    QStringLiteral("a policy named '%1' already exists").arg(name));
+            policies.insert(row);
+            tx.commit();
+            return HttpResponse::json(201, {{QStringLiteral("id"), row.id},
+                                            {QStringLiteral("policy_name"), row.policyName}});
+        });
 
-    router.add("DELETE", QStringLiteral("/admin/policies/{id}"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("DELETE", QStringLiteral("/admin/policies/{id}"),
+               audited(AdminRoute, "delete_policy"), [&ctx](HttpRequest &request) {
                    const QString id = request.param(QStringLiteral("id"));
                    if (!store::PolicyRepository(ctx.db).remove(id))
                        throw ApiError::notFound(QStringLiteral("policy_not_found"),

@@ -12,12 +12,17 @@ namespace cortex::api {
 // The project-token check of the /project/* routes, rate-limited: a client that keeps
 // presenting bad tokens is refused with 429 before its token is even looked at.
 inline access::ProjectTokens::Authorized
-authorizeProjectRequest(ApiContext &ctx, const http::HttpRequest &request, const QString &project)
+authorizeProjectRequest(ApiContext &ctx, http::HttpRequest &request, const QString &project)
 {
     ctx.throttle.admitTokenUse(request);
+    request.notes.actorType = QStringLiteral("project");
+    request.notes.actor = project; // until the token names the agent
     try {
-        return ctx.projectTokens.authorize(request.header("Authorization"), project,
-                                           ctx.clock.now());
+        access::ProjectTokens::Authorized auth =
+            ctx.projectTokens.authorize(request.header("Authorization"), project, ctx.clock.now());
+        request.notes.actorType = QStringLiteral("agent");
+        request.notes.actor = auth.token.agentId;
+        return auth;
     } catch (const protocol::ApiError &e) {
         if (e.status == 401)
             ctx.throttle.recordFailedToken(request);

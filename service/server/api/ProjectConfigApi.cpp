@@ -23,10 +23,11 @@ namespace cortex::api {
 void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add(
-        "GET", QStringLiteral("/project/config/{project}/{template}"), UnsealedRoute,
-        [&ctx](HttpRequest &request) {
+        "GET", QStringLiteral("/project/config/{project}/{template}"),
+        audited(UnsealedRoute, "get_config"), [&ctx](HttpRequest &request) {
             const QString project = request.param(QStringLiteral("project"));
             const QString templateName = request.param(QStringLiteral("template"));
+            request.notes.resource = project + u'/' + templateName;
             store::Transaction tx(ctx.db); // one consistent view of token, grants and secrets
             // Authentication first: without a valid token of this project nothing tells
             // whether the project or the template exists.
@@ -41,7 +42,7 @@ void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx)
             // Same honey-token answer as /project/secrets: any in-scope honey token, the
             // template itself included, denies the whole request.
             if (templ->isHoneyToken)
-                access::ProjectEnvironment::denyHoneyToken();
+                environment.denyHoneyToken(*templ);
             const std::map<QString, crypto::SecureBytes> env = environment.values();
             const vault::SecretService::Revealed source = ctx.secrets.reveal(templ->id);
             tx.commit();

@@ -9,13 +9,16 @@
 #include "protocol/ApiError.h"
 #include "store/Database.h"
 
+#include <QJsonArray>
+
 namespace cortex::api {
 
 void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
 {
-    router.add("GET", QStringLiteral("/project/secrets/{project}"), UnsealedRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("GET", QStringLiteral("/project/secrets/{project}"),
+               audited(UnsealedRoute, "get_secrets"), [&ctx](HttpRequest &request) {
                    const QString project = request.param(QStringLiteral("project"));
+                   request.notes.resource = project;
                    store::Transaction tx(
                        ctx.db); // one consistent view of token, grants and secrets
                    const access::ProjectTokens::Authorized auth =
@@ -28,6 +31,9 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
                        // QJsonValue needs a QString; that copy is outside our control (as in
                        // SecretsApi), the SecureBytes is wiped when it goes.
                        env.insert(name, QString::fromUtf8(value.view()));
+                   request.notes.resource = project;
+                   request.notes.detail = {
+                       {QStringLiteral("env_vars"), QJsonArray::fromStringList(env.keys())}};
                    tx.commit();
                    return HttpResponse::json(200, QJsonObject{{QStringLiteral("env_vars"), env}});
                });

@@ -99,8 +99,8 @@ void registerProjectRoutes(http::Router &router, ApiContext &ctx)
 
     // Forgets the project: its tokens die, its requests and approvals go, the name is free to
     // be bound again (through a new approval). Grants are kept: they are staged by name.
-    router.add("DELETE", QStringLiteral("/admin/projects/{project}"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("DELETE", QStringLiteral("/admin/projects/{project}"),
+               audited(AdminRoute, "delete_project"), [&ctx](HttpRequest &request) {
                    const QString name = requireProjectName(request);
                    store::ProjectRepository repo(ctx.db);
                    store::Transaction tx(ctx.db);
@@ -117,8 +117,8 @@ void registerProjectRoutes(http::Router &router, ApiContext &ctx)
     // The kill switch: every token of the project fails on its very next use (token_revoked),
     // and the approvals are suspended so that the next discover waits for an operator again.
     router.add(
-        "POST", QStringLiteral("/admin/projects/{project}/revoke"), AdminRoute,
-        [&ctx](HttpRequest &request) {
+        "POST", QStringLiteral("/admin/projects/{project}/revoke"),
+        audited(AdminRoute, "revoke_project_token"), [&ctx](HttpRequest &request) {
             const QString name = requireProjectName(request);
             if (!request.body.trimmed().isEmpty())
                 JsonReader::parse(request.body).rejectUnknownFields({});
@@ -147,8 +147,8 @@ void registerProjectRoutes(http::Router &router, ApiContext &ctx)
                    return HttpResponse::json(200, list);
                });
 
-    router.add("POST", QStringLiteral("/admin/projects/{project}/grants"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("POST", QStringLiteral("/admin/projects/{project}/grants"),
+               audited(AdminRoute, "create_project_grant"), [&ctx](HttpRequest &request) {
                    const QString name = requireProjectName(request);
                    const JsonReader body = JsonReader::parse(request.body);
                    body.rejectUnknownFields({u"secret_id", u"env_var_name"});
@@ -187,8 +187,8 @@ void registerProjectRoutes(http::Router &router, ApiContext &ctx)
                });
 
     // Takes effect on the next fetch: tokens re-check their grants on every use.
-    router.add("DELETE", QStringLiteral("/admin/projects/{project}/grants/{grant_id}"), AdminRoute,
-               [&ctx](HttpRequest &request) {
+    router.add("DELETE", QStringLiteral("/admin/projects/{project}/grants/{grant_id}"),
+               audited(AdminRoute, "delete_project_grant"), [&ctx](HttpRequest &request) {
                    const QString name = requireProjectName(request);
                    const QString id = request.param(QStringLiteral("grant_id"));
                    store::GrantRepository grants(ctx.db);

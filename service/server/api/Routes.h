@@ -19,6 +19,13 @@ inline constexpr http::RouteOptions AdminRoute{.allowedWhileSealed = false, .req
 // Agent and project-token routes authenticate themselves but still need an unsealed vault.
 inline constexpr http::RouteOptions UnsealedRoute{};
 
+// The same, with the route's audit action: every request leaves one audit row.
+constexpr http::RouteOptions audited(http::RouteOptions options, const char *action)
+{
+    options.auditAction = action;
+    return options;
+}
+
 // Each area registers its routes; one file per area.
 void registerSysRoutes(http::Router &router, ApiContext &ctx);
 void registerSecretRoutes(http::Router &router, ApiContext &ctx);
@@ -32,6 +39,10 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx);
 void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx);
 void registerServerKeyRoutes(http::Router &router, ApiContext &ctx);
 void registerPolicyRoutes(http::Router &router, ApiContext &ctx);
+void registerAuditRoutes(http::Router &router, ApiContext &ctx);
+void registerAlarmRoutes(http::Router &router, ApiContext &ctx);
+void registerNotificationChannelRoutes(http::Router &router, ApiContext &ctx);
+void registerEventRoutes(http::Router &router, ApiContext &ctx);
 
 inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
 {
@@ -47,6 +58,10 @@ inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
     registerProjectConfigRoutes(router, ctx);
     registerServerKeyRoutes(router, ctx);
     registerPolicyRoutes(router, ctx);
+    registerAuditRoutes(router, ctx);
+    registerAlarmRoutes(router, ctx);
+    registerNotificationChannelRoutes(router, ctx);
+    registerEventRoutes(router, ctx);
 }
 
 } // namespace cortex::api

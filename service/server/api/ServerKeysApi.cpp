@@ -19,12 +19,13 @@ void registerServerKeyRoutes(http::Router &router, ApiContext &ctx)
         return response;
     });
 
-    router.add(
-        "POST", QStringLiteral("/admin/server-keys/rotate"), AdminRoute, [&ctx](HttpRequest &) {
-            const access::ServerKeys::Rotated rotated = ctx.serverKeys.rotate();
-            return HttpResponse::json(200, {{QStringLiteral("kid"), rotated.kid},
-                                            {QStringLiteral("previous_kid"), rotated.previousKid}});
-        });
+    router.add("POST", QStringLiteral("/admin/server-keys/rotate"),
+               audited(AdminRoute, "rotate_server_key"), [&ctx](HttpRequest &) {
+                   const access::ServerKeys::Rotated rotated = ctx.serverKeys.rotate();
+                   return HttpResponse::json(
+                       200, {{QStringLiteral("kid"), rotated.kid},
+                             {QStringLiteral("previous_kid"), rotated.previousKid}});
+               });
 }
 
 } // namespace cortex::api

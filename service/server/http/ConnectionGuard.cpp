@@ -21,7 +21,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const HttpLimits &limits)
     connect(&m_idleTimer, &QTimer::timeout, this, &ConnectionGuard::onIdleTimeout);
     connect(&m_headTimer, &QTimer::timeout, this, &ConnectionGuard::onHeadTimeout);
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (!m_rejected && !m_closing)
+        if (!m_rejected && !m_closing && !m_holding)
             m_idleTimer.start();
     });
     m_idleTimer.start();
@@ -40,6 +40,10 @@ bool ConnectionGuard::isUnencryptedTls() const
 
 void ConnectionGuard::beforeRead()
 {
+    if (m_holding) {
+        holdIncoming();
+        return;
+    }
     if (m_rejectionPending)
         return; // QHttpServer is still answering the requests before the rejected one
     if (m_rejected || m_closing) {
@@ -54,22 +58,8 @@ void ConnectionGuard::beforeRead()
     m_idleTimer.start();
     const QByteArray fresh = m_socket->peek(available).sliced(m_unreadSeen);
     m_unreadSeen = available;
-    switch (m_framing.feed(fresh)) {
-    case RequestFraming::Verdict::Ok:
-        break;
-    case RequestFraming::Verdict::HeadTooLarge:
-        reject(431, "Request Header Fields Too Large", QStringLiteral("headers_too_large"),
-               QStringLiteral("request headers exceed %1 bytes").arg(m_limits.maxHeadBytes));
+    if (!feedFresh(fresh))
         return;
-    case RequestFraming::Verdict::BodyTooLarge:
-        reject(413, "Payload Too Large", QStringLiteral("body_too_large"),
-               QStringLiteral("request body exceeds %1 bytes").arg(m_limits.maxBodyBytes));
-        return;
-    case RequestFraming::Verdict::Malformed:
-        reject(400, "Bad Request", QStringLiteral("malformed_request"),
-               QStringLiteral("the request framing is invalid"));
-        return;
-    }
     if (m_framing.takeContinueRequest())
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     if (m_framing.inHead()) {
@@ -78,6 +68,101 @@ void ConnectionGuard::beforeRead()
     } else if (!isUnencryptedTls()) {
         m_headTimer.stop();
     }
+}
+
+bool ConnectionGuard::feedFresh(QByteArrayView fresh)
+{
+    switch (m_framing.feed(fresh)) {
+    case RequestFraming::Verdict::Ok:
+        return true;
+    case RequestFraming::Verdict::HeadTooLarge:
+        reject(431, "Request Header Fields Too Large", QStringLiteral("headers_too_large"),
+               QStringLiteral("request headers exceed %1 bytes").arg(m_limits.maxHeadBytes));
+        return false;
+    case RequestFraming::Verdict::BodyTooLarge:
+        reject(413, "Payload Too Large", QStringLiteral("body_too_large"),
+               QStringLiteral("request body exceeds %1 bytes").arg(m_limits.maxBodyBytes));
+        return false;
+    case RequestFraming::Verdict::Malformed:
+        reject(400, "Bad Request", QStringLiteral("malformed_request"),
+               QStringLiteral("the request framing is invalid"));
+        return false;
+    }
+    return false;
+}
+
+void ConnectionGuard::holdRequests()
+{
+    if (m_holding || m_closing || (m_rejected && !m_rejectionPending))
+        return;
+    m_holding = true;
+    m_idleTimer.stop();
+    m_headTimer.stop();
+}
+
+// While holding, every byte is taken out of the socket before QHttpServer's read, so that it
+// parses nothing. Bytes QHttpServer left unread earlier (counted already) are kept as they
+// are; fresh ones are counted first, and dropped after a limit breach (the rejection follows
+// the requests before it, and nothing after it is answered).
+void ConnectionGuard::holdIncoming()
+{
+    // QHttpServer 6.4 leaves a read transaction open after a read that found no complete
+    // request. Nothing was consumed in it (every byte is taken here first), but a read inside
+    // it would not remove the bytes from the socket.
+    if (m_socket->isTransactionStarted())
+        m_socket->rollbackTransaction();
+    const QByteArray bytes = m_socket->readAll();
+    const qint64 counted = qMin<qint64>(m_unreadSeen, bytes.size());
+    m_unreadSeen = 0;
+    m_held += QByteArrayView(bytes).first(counted);
+    const QByteArrayView fresh = QByteArrayView(bytes).sliced(counted);
+    if (fresh.isEmpty() || m_rejected || m_closing)
+        return;
+    feedFresh(fresh); // a breach rejects; the rejection waits for the held requests
+    m_held += fresh;
+    if (m_held.size() > m_limits.maxHeadBytes + m_limits.maxBodyBytes) {
+        // More than one maximal request queued behind an unanswered one: not a real client.
+        dropHeld();
+        m_closing = true;
+        QMetaObject::invokeMethod(m_socket, &QAbstractSocket::abort, Qt::QueuedConnection);
+    }
+}
+
+// Nothing held will be answered: forget it (and QHttpServer's empty read transaction, so that
+// draining the socket really empties it).
+void ConnectionGuard::dropHeld()
+{
+    if (!m_holding)
+        return;
+    m_holding = false;
+    m_held.clear();
+    if (m_socket->isTransactionStarted())
+        m_socket->rollbackTransaction();
+}
+
+// Hands the held bytes back to QHttpServer (in front of anything that arrived since) and lets
+// it parse them as if they had just arrived.
+void ConnectionGuard::releaseHeld()
+{
+    if (!m_holding)
+        return;
+    m_holding = false;
+    if (m_socket->isTransactionStarted())
+        m_socket->rollbackTransaction();
+    // Bytes still in the socket that were counted (without a readyRead since) follow the held
+    // ones; together they are the counted prefix beforeRead() skips.
+    const qint64 countedInSocket = qMin(m_unreadSeen, m_socket->bytesAvailable());
+    for (qsizetype i = m_held.size(); i-- > 0;)
+        m_socket->ungetChar(m_held.at(i));
+    m_unreadSeen = m_held.size() + countedInSocket;
+    m_held.clear();
+    m_idleTimer.start();
+    if (m_framing.inHead())
+        m_headTimer.start();
+    if (m_framing.takeContinueRequest() && m_framing.inRequest())
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    if (m_socket->bytesAvailable() > 0)
+        QMetaObject::invokeMethod(m_socket, &QAbstractSocket::readyRead, Qt::QueuedConnection);
 }
 
 void ConnectionGuard::afterRead()
@@ -92,16 +177,21 @@ void ConnectionGuard::responseWritten(bool requestAsksToClose)
         if (m_framing.unansweredRequests() == 0 || close) {
             m_rejectionPending = false;
             sendRejection();
+        } else {
+            releaseHeld(); // the requests before the rejected one are answered first
         }
         return;
     }
     if (close)
         closeAfterResponse();
+    else
+        releaseHeld();
 }
 
 void ConnectionGuard::closeAfterResponse()
 {
     m_closing = true;
+    dropHeld();
     m_idleTimer.stop();
     m_headTimer.stop();
     m_socket->readAll();
@@ -141,6 +231,7 @@ void ConnectionGuard::reject(int status, const QByteArray &reason, const QString
 
 void ConnectionGuard::sendRejection()
 {
+    dropHeld();
     m_idleTimer.stop();
     m_socket->readAll();
     m_unreadSeen = 0;

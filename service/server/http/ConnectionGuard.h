@@ -33,8 +33,21 @@ public:
     void responseWritten(bool requestAsksToClose);
     // Whether the response about to be written will close the connection.
     bool responseWillClose() const { return m_framing.nextCompletedCloses(); }
+    // Called by the adapter when a handler deferred its response. Until the next
+    // responseWritten(), QHttpServer sees no further bytes: they are counted (limits still
+    // apply) and kept here, then handed back, so that a request pipelined behind a long-poll is
+    // parsed, handled and answered only after it (responses stay in order, and nothing after a
+    // "Connection: close" is ever carried out). The idle and head timers pause meanwhile: the
+    // client is waiting for us. Keeping more than one maximal request aborts the connection.
+    void holdRequests();
+    // False once the connection is being closed or was rejected: a late response goes nowhere.
+    bool acceptsResponses() const { return !m_closing && (!m_rejected || m_rejectionPending); }
 
 private:
+    bool feedFresh(QByteArrayView fresh);
+    void holdIncoming();
+    void releaseHeld();
+    void dropHeld();
     void closeAfterResponse();
     void reject(int status, const QByteArray &reason, const QString &code, const QString &message);
     void sendRejection();
@@ -52,6 +65,8 @@ private:
     bool m_closing = false;
     bool m_rejectionPending = false; // waiting for earlier pipelined requests to be answered
     QByteArray m_rejection;          // the raw error response to send
+    bool m_holding = false;          // a deferred response is outstanding (holdRequests())
+    QByteArray m_held;               // bytes received meanwhile, already counted
 };
 
 } // namespace cortex::http

@@ -3,14 +3,14 @@
 #include "crypto/Random.h"
 #include "http/ConnectionGuard.h"
 #include "http/ListeningServer.h"
+#include "http/ResponseSlotState.h"
 
 #include <QHttpServerRequest>
-#include <QHttpServerResponder>
 #include <QLoggingCategory>
-#include <QMetaEnum>
 #include <QRegularExpression>
 #include <QTcpSocket>
 #include <QUrl>
+#include <memory>
 
 Q_LOGGING_CATEGORY(lcHttp, "cortex.http")
 
@@ -55,10 +55,143 @@ bool asksToClose(const QHttpServerRequest &request)
 
 QByteArray reasonPhrase(int status)
 {
-    const QMetaEnum e = QMetaEnum::fromType<QHttpServerResponder::StatusCode>();
-    const char *key = e.valueToKey(status);
-    return key ? QByteArray(key) : QByteArray("Status");
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 410: return "Gone";
+    case 411: return "Length Required";
+    case 412: return "Precondition Failed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 423: return "Locked";
+    case 428: return "Precondition Required";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Status";
+    }
 }
+
+// What the adapter needs to answer a request once its QHttpServerRequest is gone (QHttpServer
+// reuses that object for the connection's next request).
+struct ResponseMeta
+{
+    QString requestId;
+    QByteArray method;
+    QString path;
+    bool head = false;
+    bool asksToClose = false;
+};
+
+// Writes one complete response with the common headers (QHttpServer 6.4 adds none), then lets
+// the connection guard close the connection or go on to the next request.
+void writeResponse(QTcpSocket *socket, const ResponseMeta &meta, const HttpResponse &response)
+{
+    auto *guard = socket->findChild<ConnectionGuard *>();
+    const bool close = meta.asksToClose || (guard && guard->responseWillClose());
+    QByteArray out;
+    out.reserve(256 + (meta.head ? 0 : response.body.size()));
+    out += "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + reasonPhrase(response.status) +
+           "\r\n";
+    const auto header = [&out](QByteArrayView name, QByteArrayView value) {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    };
+    if (!response.contentType.isEmpty())
+        header("Content-Type", response.contentType);
+    header("Content-Length", QByteArray::number(response.body.size()));
+    header("X-Request-Id", meta.requestId.toLatin1());
+    header("Cache-Control", "no-store");
+    header("X-Content-Type-Options", "nosniff");
+    for (const auto &[name, value] : std::as_const(response.headers))
+        header(name, value);
+    if (close)
+        header("Connection", "close");
+    out += "\r\n";
+    if (!meta.head)
+        out += response.body;
+    socket->write(out);
+    if (guard)
+        guard->responseWritten(close);
+    else if (close)
+        socket->disconnectFromHost();
+
+    qCInfo(lcHttp).noquote() << meta.requestId << meta.method << meta.path << response.status
+                             << reasonPhrase(response.status);
+}
+
+// A response a handler deferred: lives on its connection's socket (and dies with it), writes
+// the response when the slot completes, and cancels the slot when the client goes away first.
+class PendingResponse : public QObject
+{
+public:
+    PendingResponse(QTcpSocket *socket, ResponseMeta meta, HeaderList extraHeaders,
+                    std::weak_ptr<detail::SlotState> state)
+        : QObject(socket), m_socket(socket), m_meta(std::move(meta)),
+          m_extraHeaders(std::move(extraHeaders)), m_state(std::move(state))
+    {
+        connect(socket, &QAbstractSocket::disconnected, this, &PendingResponse::clientGone);
+    }
+    ~PendingResponse() override { cancel(); }
+
+    bool deliver(HttpResponse &&response)
+    {
+        m_state.reset();
+        disconnect(m_socket, nullptr, this, nullptr);
+        auto *guard = m_socket->findChild<ConnectionGuard *>();
+        const bool writable = m_socket->state() == QAbstractSocket::ConnectedState &&
+                              (!guard || guard->acceptsResponses());
+        if (writable) {
+            response.headers = m_extraHeaders + response.headers;
+            writeResponse(m_socket, m_meta, response);
+        }
+        deleteLater();
+        return writable;
+    }
+
+private:
+    void clientGone()
+    {
+        qCInfo(lcHttp).noquote() << m_meta.requestId << m_meta.method << m_meta.path
+                                 << "client disconnected before the deferred response";
+        cancel();
+        deleteLater();
+    }
+    void cancel()
+    {
+        const std::shared_ptr<detail::SlotState> state = m_state.lock();
+        m_state.reset();
+        if (state)
+            state->cancel();
+    }
+
+    QTcpSocket *m_socket; // parent
+    ResponseMeta m_meta;
+    HeaderList m_extraHeaders;
+    std::weak_ptr<detail::SlotState> m_state;
+};
 
 } // namespace
 
@@ -143,28 +276,45 @@ bool HttpServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *so
             protocol::ApiError(404, QStringLiteral("not_found"), QStringLiteral("no such route")));
     }
 
-    QHttpServerResponder responder = makeResponder(request, socket);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(response.status));
-    if (!response.contentType.isEmpty())
-        responder.writeHeader("Content-Type", response.contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(response.body.size()));
-    responder.writeHeader("X-Request-Id", req.requestId.toLatin1());
-    responder.writeHeader("Cache-Control", "no-store");
-    responder.writeHeader("X-Content-Type-Options", "nosniff");
-    for (const auto &[name, value] : std::as_const(response.headers))
-        responder.writeHeader(name, value);
-    auto *guard = socket->findChild<ConnectionGuard *>();
-    const bool close = asksToClose(request) || (guard && guard->responseWillClose());
-    if (close)
-        responder.writeHeader("Connection", "close");
-    responder.writeBody(head ? QByteArray() : response.body);
-    if (guard)
-        guard->responseWritten(close);
-    else if (close)
-        socket->disconnectFromHost();
-
-    qCInfo(lcHttp).noquote() << req.requestId << req.method << req.path << response.status
-                             << reasonPhrase(response.status);
+    ResponseMeta meta{req.requestId, req.method, req.path, head, asksToClose(request)};
+    const std::shared_ptr<detail::SlotState> deferral = std::move(req.deferral);
+    req.deferral.reset();
+    if (!deferral) {
+        if (response.isDeferred()) {
+            qCWarning(lcHttp).noquote() << req.requestId << "deferred without a slot";
+            response = HttpResponse::error(protocol::ApiError::internal());
+        }
+        writeResponse(socket, meta, response);
+        return true;
+    }
+    if (!response.isDeferred()) {
+        // An error (or an answer) from the handler or around it wins over the deferral.
+        deferral->cancel();
+        writeResponse(socket, meta, response);
+        return true;
+    }
+    if (deferral->early) { // completed before the handler returned
+        HttpResponse early = std::move(*deferral->early);
+        deferral->phase = detail::SlotState::Phase::Done;
+        deferral->early.reset();
+        deferral->watchers.clear();
+        early.headers = response.headers + early.headers;
+        writeResponse(socket, meta, early);
+        return true;
+    }
+    if (deferral->phase != detail::SlotState::Phase::InHandler ||
+        socket->state() != QAbstractSocket::ConnectedState) {
+        deferral->cancel();
+        return true;
+    }
+    auto *pending = new PendingResponse(socket, std::move(meta), response.headers, deferral);
+    deferral->deliver = [pending = QPointer<PendingResponse>(pending)](HttpResponse &&r) {
+        return pending && pending->deliver(std::move(r));
+    };
+    deferral->phase = detail::SlotState::Phase::Waiting;
+    if (auto *guard = socket->findChild<ConnectionGuard *>())
+        guard->holdRequests();
+    // `deferral` goes out of scope here: the handler's slots keep it alive from now on.
     return true;
 }
 

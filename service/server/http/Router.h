@@ -15,6 +15,10 @@ struct RouteOptions
 {
     bool allowedWhileSealed = false;
     bool requiresAdmin = false;
+    // The audit action of the route (e.g. "create_secret"); every request to it leaves exactly
+    // one audit row: written in the handler's transaction on success (fail closed), and after
+    // the rollback, with the refusal, otherwise. nullptr: not audited (lists, health).
+    const char *auditAction = nullptr;
 };
 
 struct Route

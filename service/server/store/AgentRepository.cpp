@@ -28,11 +28,12 @@ std::vector<AgentRow> AgentRepository::list()
 
 std::optional<AgentRow> AgentRepository::find(const QString &agentId)
 {
-    QSqlQuery q = m_db.exec(QStringLiteral("SELECT %1 FROM agents WHERE agent_id = ?").arg(Columns),
-                            {agentId});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM agents WHERE agent_id = ?").arg(Columns);
+    const Database::CachedQuery q = m_db.cached(sql, {agentId});
+    if (!q->next())
         return std::nullopt;
-    return rowFrom(q);
+    return rowFrom(*q);
 }
 
 void AgentRepository::insert(const AgentRow &row)

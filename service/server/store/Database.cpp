@@ -7,6 +7,8 @@
 #include <QFile>
 #include <QSqlError>
 
+#include <QDebug>
+
 namespace cortex::store {
 
 namespace {
@@ -14,6 +16,33 @@ QString describe(const QSqlError &error)
 {
     // driverText/databaseText name the failure; bound values are never part of them.
     return error.text();
+}
+
+// Distinct SQL texts kept prepared per connection; the code has a few dozen, the limit only
+// guards against a caller that builds texts without bound.
+constexpr std::size_t MaxCachedTexts = 512;
+
+// A statement that produces no rows: the driver resets it as soon as it has run (SQLITE_DONE),
+// so reusing it can never disturb a caller still reading.
+bool writesWithoutRows(const QString &sql)
+{
+    const QStringView s = QStringView(sql).trimmed();
+    const bool write = s.startsWith(u"INSERT", Qt::CaseInsensitive) ||
+                       s.startsWith(u"UPDATE", Qt::CaseInsensitive) ||
+                       s.startsWith(u"DELETE", Qt::CaseInsensitive) ||
+                       s.startsWith(u"REPLACE", Qt::CaseInsensitive);
+    return write && !s.contains(u"RETURNING", Qt::CaseInsensitive);
+}
+
+void runAfterCommit(const std::function<void()> &action)
+{
+    // The change is committed whatever happens here; a failing follow-up must not undo the
+    // caller's success.
+    try {
+        action();
+    } catch (const std::exception &e) {
+        qWarning().noquote() << "after-commit action failed:" << e.what();
+    }
 }
 } // namespace
 
@@ -24,7 +53,8 @@ Database::Database(QString connectionName, QString filePath)
 
 Database::Database(Database &&other) noexcept
     : m_connectionName(std::move(other.m_connectionName)), m_filePath(std::move(other.m_filePath)),
-      m_depth(other.m_depth), m_rolledBack(other.m_rolledBack)
+      m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
+      m_afterCommit(std::move(other.m_afterCommit)), m_statements(std::move(other.m_statements))
 {
     other.m_connectionName.clear();
 }
@@ -33,6 +63,7 @@ Database::~Database()
 {
     if (m_connectionName.isEmpty())
         return;
+    m_statements.clear(); // before the connection goes: a query outliving it is a Qt warning
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -76,17 +107,94 @@ QString Database::driverName() const
     return db().driverName();
 }
 
+void Database::executeBound(QSqlQuery &query, const QVariantList &values)
+{
+    for (qsizetype i = 0; i < values.size(); ++i)
+        query.bindValue(int(i), values.at(i));
+    if (!query.exec())
+        throw StoreError("statement failed: " + describe(query.lastError()).toStdString());
+}
+
+Database::CachedStatement *Database::statementFor(const QString &sql)
+{
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        if (m_statements.size() >= MaxCachedTexts)
+            return nullptr;
+        it = m_statements.try_emplace(sql).first;
+    }
+    std::vector<std::unique_ptr<CachedStatement>> &statements = it->second;
+    for (const std::unique_ptr<CachedStatement> &statement : statements)
+        if (!statement->inUse)
+            return statement.get();
+    auto statement = std::make_unique<CachedStatement>();
+    statement->query = QSqlQuery(db());
+    statement->query.setForwardOnly(true);
+    if (!statement->query.prepare(sql))
+        throw StoreError("prepare failed: " + describe(statement->query.lastError()).toStdString());
+    statements.push_back(std::move(statement));
+    return statements.back().get();
+}
+
+void Database::dropStatement(const QString &sql, const CachedStatement *statement)
+{
+    const auto it = m_statements.find(sql);
+    if (it == m_statements.end())
+        return;
+    std::erase_if(it->second, [statement](const std::unique_ptr<CachedStatement> &s) {
+        return s.get() == statement;
+    });
+}
+
 QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 {
+    if (writesWithoutRows(sql)) {
+        if (CachedStatement *statement = statementFor(sql)) {
+            try {
+                executeBound(statement->query, values);
+            } catch (const StoreError &) {
+                dropStatement(sql, statement); // a failed statement is prepared afresh next time
+                throw;
+            }
+            // The copy shares the statement's result, which is all a caller of a write
+            // reads: numRowsAffected() and lastInsertId() (both per connection in SQLite).
+            QT_WARNING_PUSH
+            QT_WARNING_DISABLE_DEPRECATED
+            return statement->query;
+            QT_WARNING_POP
+        }
+    }
     QSqlQuery query(db());
     query.setForwardOnly(true);
     if (!query.prepare(sql))
         throw StoreError("prepare failed: " + describe(query.lastError()).toStdString());
-    for (const QVariant &v : values)
-        query.addBindValue(v);
-    if (!query.exec())
-        throw StoreError("statement failed: " + describe(query.lastError()).toStdString());
+    executeBound(query, values);
     return query;
+}
+
+Database::CachedQuery Database::cached(const QString &sql, const QVariantList &values)
+{
+    CachedStatement *statement = statementFor(sql);
+    if (!statement)
+        return CachedQuery(exec(sql, values));
+    try {
+        executeBound(statement->query, values);
+    } catch (const StoreError &) {
+        dropStatement(sql, statement);
+        throw;
+    }
+    statement->inUse = true;
+    return CachedQuery(statement);
+}
+
+Database::CachedQuery::~CachedQuery()
+{
+    if (!m_statement)
+        return;
+    // Resets the statement (sqlite3_reset): its read ends here, whether or not every row
+    // was read.
+    m_statement->query.finish();
+    m_statement->inUse = false;
 }
 
 void Database::execOne(const QString &sql, const QVariantList &values)
@@ -96,14 +204,35 @@ void Database::execOne(const QString &sql, const QVariantList &values)
         throw StoreError("expected to change exactly one row");
 }
 
+void Database::runTransactionStatement(const QString &sql)
+{
+    // What QSqlDatabase::transaction() / commit() / rollback() run for SQLite ("BEGIN",
+    // "COMMIT", "ROLLBACK"), from the statement cache instead of prepared on every transaction.
+    CachedStatement *statement = statementFor(sql);
+    if (!statement) {
+        QSqlQuery query(db());
+        if (!query.exec(sql))
+            throw StoreError(describe(query.lastError()).toStdString());
+        return;
+    }
+    try {
+        executeBound(statement->query, {});
+    } catch (const StoreError &) {
+        dropStatement(sql, statement);
+        throw;
+    }
+}
+
 void Database::begin()
 {
     if (m_depth++ > 0)
         return;
     m_rolledBack = false;
-    if (!db().transaction()) {
+    try {
+        runTransactionStatement(QStringLiteral("BEGIN"));
+    } catch (const StoreError &e) {
         m_depth = 0;
-        throw StoreError("cannot begin a transaction: " + describe(db().lastError()).toStdString());
+        throw StoreError(std::string("cannot begin a transaction: ") + e.what());
     }
 }
 
@@ -113,17 +242,36 @@ void Database::commit()
         throw StoreError("commit of a transaction that was already rolled back");
     if (--m_depth > 0)
         return;
-    if (!db().commit()) {
-        const std::string why = describe(db().lastError()).toStdString();
-        db().rollback();
+    try {
+        runTransactionStatement(QStringLiteral("COMMIT"));
+    } catch (const StoreError &e) {
+        const std::string why = e.what();
+        rollbackNow();
+        m_afterCommit.clear();
         throw StoreError("commit failed: " + why);
     }
+    std::vector<std::function<void()>> actions;
+    actions.swap(m_afterCommit);
+    for (const std::function<void()> &action : actions)
+        runAfterCommit(action);
+}
+
+void Database::afterCommit(std::function<void()> action)
+{
+    if (m_depth == 0)
+        runAfterCommit(action);
+    else
+        m_afterCommit.push_back(std::move(action));
 }
 
 void Database::checkpoint()
 {
-    if (m_depth != 0 || driverName() != u"QSQLITE")
+    if (driverName() != u"QSQLITE")
         return;
+    if (m_depth != 0) {
+        afterCommit([this] { checkpoint(); });
+        return;
+    }
     try {
         exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     } catch (const StoreError &) {
@@ -139,7 +287,18 @@ void Database::rollback()
     if (m_rolledBack)
         return;
     m_rolledBack = true;
-    db().rollback();
+    m_afterCommit.clear();
+    rollbackNow();
+}
+
+void Database::rollbackNow()
+{
+    try {
+        runTransactionStatement(QStringLiteral("ROLLBACK"));
+    } catch (const StoreError &) {
+        // Ignored as before (QSqlDatabase::rollback()'s result was): SQLite may have rolled
+        // the transaction back itself already.
+    }
 }
 
 } // namespace cortex::store

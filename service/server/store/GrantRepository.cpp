@@ -7,13 +7,14 @@ namespace cortex::store {
 namespace {
 const QString Select = QStringLiteral(
     "SELECT g.id, g.project_name, g.secret_id, g.env_var_name, g.granted_by, g.granted_at,"
-    " s.key_path, s.namespace FROM project_grants g JOIN secrets s ON s.id = g.secret_id");
+    " s.key_path, s.namespace, s.is_honey_token FROM project_grants g JOIN secrets s ON s.id = "
+    "g.secret_id");
 
 GrantRow rowFrom(QSqlQuery &q)
 {
     return {q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
             q.value(3).toString(), q.value(4).toString(), q.value(5).toString(),
-            q.value(6).toString(), q.value(7).toString()};
+            q.value(6).toString(), q.value(7).toString(), q.value(8).toBool()};
 }
 
 std::vector<GrantRow> all(QSqlQuery &q)
@@ -27,10 +28,10 @@ std::vector<GrantRow> all(QSqlQuery &q)
 
 std::vector<GrantRow> GrantRepository::forProject(const QString &projectName)
 {
-    QSqlQuery q = m_db.exec(Select + QStringLiteral(" WHERE g.project_name = ?"
-                                                    " ORDER BY g.granted_at DESC, g.id"),
-                            {projectName});
-    return all(q);
+    static const QString sql =
+        Select + QStringLiteral(" WHERE g.project_name = ? ORDER BY g.granted_at DESC, g.id");
+    const Database::CachedQuery q = m_db.cached(sql, {projectName});
+    return all(*q);
 }
 
 std::optional<GrantRow> GrantRepository::find(const QString &projectName, const QString &grantId)

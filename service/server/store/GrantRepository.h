@@ -19,6 +19,7 @@ struct GrantRow
     QString grantedAt;
     QString keyPath;  // of the secret
     QString secretNs; // of the secret
+    bool secretIsHoneyToken = false;
 };
 
 // project_grants: the explicit ACL "project P may receive secret S as ENV". A grant disappears

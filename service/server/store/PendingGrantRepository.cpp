@@ -66,11 +66,12 @@ std::vector<PendingGrantRow> PendingGrantRepository::forPair(const QString &agen
 
 std::optional<PendingGrantRow> PendingGrantRepository::find(const QString &id)
 {
-    QSqlQuery q =
-        m_db.exec(QStringLiteral("SELECT %1 FROM pending_grants WHERE id = ?").arg(Columns), {id});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM pending_grants WHERE id = ?").arg(Columns);
+    const Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q->next())
         return std::nullopt;
-    return rowFrom(q);
+    return rowFrom(*q);
 }
 
 void PendingGrantRepository::insert(const PendingGrantRow &row)
@@ -119,6 +120,15 @@ int PendingGrantRepository::suspendApprovals(const QString &projectName)
         .exec(QStringLiteral("UPDATE pending_grants SET status = 'suspended'"
                              " WHERE project_name = ? AND status = 'approved'"),
               {projectName})
+        .numRowsAffected();
+}
+
+int PendingGrantRepository::suspendAgentApprovals(const QString &agentId)
+{
+    return m_db
+        .exec(QStringLiteral("UPDATE pending_grants SET status = 'suspended'"
+                             " WHERE agent_id = ? AND status = 'approved'"),
+              {agentId})
         .numRowsAffected();
 }
 

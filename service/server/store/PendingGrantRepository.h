@@ -45,6 +45,8 @@ public:
     int removeForProject(const QString &projectName);
     // approved → suspended for every approval of the project; returns how many.
     int suspendApprovals(const QString &projectName);
+    // approved → suspended for every approval the agent holds, in any project.
+    int suspendAgentApprovals(const QString &agentId);
 
 private:
     Database &m_db;

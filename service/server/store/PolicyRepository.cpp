@@ -22,11 +22,12 @@ PolicyRow rowFrom(QSqlQuery &q)
 
 std::vector<PolicyRow> PolicyRepository::list()
 {
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT %1 FROM policies ORDER BY created_at, policy_name").arg(Columns));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM policies ORDER BY created_at, policy_name").arg(Columns);
+    const Database::CachedQuery q = m_db.cached(sql);
     std::vector<PolicyRow> rows;
-    while (q.next())
-        rows.push_back(rowFrom(q));
+    while (q->next())
+        rows.push_back(rowFrom(*q));
     return rows;
 }
 

@@ -55,8 +55,12 @@ std::optional<ProjectRow> ProjectRepository::find(const QString &projectName)
 
 std::optional<ProjectRow> ProjectRepository::findById(const QString &id)
 {
-    return oneProject(m_db.exec(
-        QStringLiteral("SELECT %1 FROM projects WHERE id = ?").arg(ProjectColumns), {id}));
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM projects WHERE id = ?").arg(ProjectColumns);
+    const Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q->next())
+        return std::nullopt;
+    return projectFrom(*q);
 }
 
 void ProjectRepository::insert(const ProjectRow &row)
@@ -97,12 +101,12 @@ void ProjectRepository::insertToken(const ProjectTokenRow &row)
 
 std::optional<ProjectTokenRow> ProjectRepository::findToken(const QByteArray &tokenHash)
 {
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT %1 FROM project_tokens WHERE token_hash = ?").arg(TokenColumns),
-        {tokenHash});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM project_tokens WHERE token_hash = ?").arg(TokenColumns);
+    const Database::CachedQuery q = m_db.cached(sql, {tokenHash});
+    if (!q->next())
         return std::nullopt;
-    return tokenFrom(q);
+    return tokenFrom(*q);
 }
 
 void ProjectRepository::setTokenJti(const QByteArray &tokenHash, const QString &jti)
@@ -113,12 +117,12 @@ void ProjectRepository::setTokenJti(const QByteArray &tokenHash, const QString &
 
 std::optional<ProjectTokenRow> ProjectRepository::findTokenByJti(const QString &jti)
 {
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT %1 FROM project_tokens WHERE signed_jti = ?").arg(TokenColumns),
-        {jti});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM project_tokens WHERE signed_jti = ?").arg(TokenColumns);
+    const Database::CachedQuery q = m_db.cached(sql, {jti});
+    if (!q->next())
         return std::nullopt;
-    return tokenFrom(q);
+    return tokenFrom(*q);
 }
 
 std::optional<ProjectTokenRow> ProjectRepository::latestToken(const QString &projectId)

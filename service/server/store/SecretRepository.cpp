@@ -27,25 +27,54 @@ SecretRow SecretRepository::rowFrom(QSqlQuery &q)
 
 std::optional<SecretRow> SecretRepository::find(const QString &id)
 {
-    QSqlQuery q = m_db.exec(QStringLiteral("SELECT %1 FROM secrets WHERE id = ?").arg(SecretColumns),
-                            {id});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM secrets WHERE id = ?").arg(SecretColumns);
+    const Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q->next())
         return std::nullopt;
-    return rowFrom(q);
+    return rowFrom(*q);
 }
 
 std::optional<SecretRow> SecretRepository::findByPath(const QString &ns, const QString &keyPath)
 {
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT %1 FROM secrets WHERE namespace = ? AND key_path = ?").arg(SecretColumns),
-        {ns, keyPath});
-    if (!q.next())
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM secrets WHERE namespace = ? AND key_path = ?")
+            .arg(SecretColumns);
+    const Database::CachedQuery q = m_db.cached(sql, {ns, keyPath});
+    if (!q->next())
         return std::nullopt;
-    return rowFrom(q);
+    return rowFrom(*q);
+}
+
+std::optional<SecretRepository::Stored>
+SecretRepository::findWithVersion(const QString &id, std::optional<int> version)
+{
+    // One statement for what a read needs: the metadata and the version's envelope (the
+    // current one unless asked otherwise). A missing version leaves the v.* columns NULL.
+    static const QString sql = QStringLiteral(
+        "SELECT s.id, s.namespace, s.key_path, s.secret_type, s.description, s.is_honey_token,"
+        " s.current_version, s.created_at, s.updated_at,"
+        " v.version, v.ciphertext, v.wrapped_dek, v.kek_version, v.created_at"
+        " FROM secrets s LEFT JOIN secret_versions v"
+        " ON v.secret_id = s.id AND v.version = COALESCE(?, s.current_version)"
+        " WHERE s.id = ?");
+    const Database::CachedQuery q =
+        m_db.cached(sql, {version ? QVariant(*version) : QVariant(), id});
+    if (!q->next())
+        return std::nullopt;
+    Stored stored{rowFrom(*q), std::nullopt};
+    if (!q->value(9).isNull())
+        stored.version = SecretVersionRow{stored.meta.id,
+                                          q->value(9).toInt(),
+                                          q->value(10).toByteArray(),
+                                          q->value(11).toByteArray(),
+                                          q->value(12).toInt(),
+                                          q->value(13).toString()};
+    return stored;
 }
 
 std::vector<SecretRow> SecretRepository::list(const std::optional<QString> &ns,
-                                               const std::optional<QString> &prefix)
+                                              const std::optional<QString> &prefix)
 {
     QString sql = QStringLiteral("SELECT %1 FROM secrets WHERE 1 = 1").arg(SecretColumns);
     QVariantList values;
@@ -75,7 +104,8 @@ void SecretRepository::insert(const SecretRow &row)
                row.isHoneyToken ? 1 : 0, row.currentVersion, row.createdAt, row.updatedAt});
 }
 
-void SecretRepository::updateCurrentVersion(const QString &id, int version, const QString &updatedAt)
+void SecretRepository::updateCurrentVersion(const QString &id, int version,
+                                            const QString &updatedAt)
 {
     m_db.execOne(
         QStringLiteral("UPDATE secrets SET current_version = ?, updated_at = ? WHERE id = ?"),
@@ -87,6 +117,14 @@ void SecretRepository::updateDescription(const QString &id, const QString &descr
 {
     m_db.execOne(QStringLiteral("UPDATE secrets SET description = ?, updated_at = ? WHERE id = ?"),
                  {textOrEmpty(description), updatedAt, id});
+}
+
+void SecretRepository::updateHoneyToken(const QString &id, bool isHoneyToken,
+                                        const QString &updatedAt)
+{
+    m_db.execOne(
+        QStringLiteral("UPDATE secrets SET is_honey_token = ?, updated_at = ? WHERE id = ?"),
+        {isHoneyToken ? 1 : 0, updatedAt, id});
 }
 
 int SecretRepository::remove(const QString &id)
@@ -101,22 +139,23 @@ int SecretRepository::remove(const QString &id)
 
 void SecretRepository::insertVersion(const SecretVersionRow &row)
 {
-    m_db.exec(QStringLiteral("INSERT INTO secret_versions (secret_id, version, ciphertext,"
-                             " wrapped_dek, kek_version, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
-              {row.secretId, row.version, row.ciphertext, row.wrappedDek, row.kekVersion,
-               row.createdAt});
+    m_db.exec(
+        QStringLiteral("INSERT INTO secret_versions (secret_id, version, ciphertext,"
+                       " wrapped_dek, kek_version, created_at) VALUES (?, ?, ?, ?, ?, ?)"),
+        {row.secretId, row.version, row.ciphertext, row.wrappedDek, row.kekVersion, row.createdAt});
 }
 
 std::optional<SecretVersionRow> SecretRepository::version(const QString &id, int version)
 {
-    QSqlQuery q = m_db.exec(
+    const Database::CachedQuery q = m_db.cached(
         QStringLiteral("SELECT secret_id, version, ciphertext, wrapped_dek, kek_version, created_at"
                        " FROM secret_versions WHERE secret_id = ? AND version = ?"),
         {id, version});
-    if (!q.next())
+    if (!q->next())
         return std::nullopt;
-    return SecretVersionRow{q.value(0).toString(), q.value(1).toInt(), q.value(2).toByteArray(),
-                            q.value(3).toByteArray(), q.value(4).toInt(), q.value(5).toString()};
+    return SecretVersionRow{q->value(0).toString(),    q->value(1).toInt(),
+                            q->value(2).toByteArray(), q->value(3).toByteArray(),
+                            q->value(4).toInt(),       q->value(5).toString()};
 }
 
 std::vector<SecretVersionRow> SecretRepository::versions(const QString &id)
@@ -127,7 +166,11 @@ std::vector<SecretVersionRow> SecretRepository::versions(const QString &id)
                             {id});
     std::vector<SecretVersionRow> rows;
     while (q.next())
-        rows.push_back({q.value(0).toString(), q.value(1).toInt(), {}, {}, q.value(2).toInt(),
+        rows.push_back({q.value(0).toString(),
+                        q.value(1).toInt(),
+                        {},
+                        {},
+                        q.value(2).toInt(),
                         q.value(3).toString()});
     return rows;
 }

@@ -49,11 +49,20 @@ public:
     void insert(const SecretRow &row);
     void updateCurrentVersion(const QString &id, int version, const QString &updatedAt);
     void updateDescription(const QString &id, const QString &description, const QString &updatedAt);
+    void updateHoneyToken(const QString &id, bool isHoneyToken, const QString &updatedAt);
     // Deletes the secret and every version; returns how many versions were destroyed.
     int remove(const QString &id);
 
     void insertVersion(const SecretVersionRow &row);
     std::optional<SecretVersionRow> version(const QString &id, int version);
+    // The secret and one version of it (its current one by default) in one statement;
+    // nullopt when there is no such secret, `version` empty when it has no such version.
+    struct Stored
+    {
+        SecretRow meta;
+        std::optional<SecretVersionRow> version;
+    };
+    std::optional<Stored> findWithVersion(const QString &id, std::optional<int> version);
     // Version rows without their ciphertext, newest first.
     std::vector<SecretVersionRow> versions(const QString &id);
 

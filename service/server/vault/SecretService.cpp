@@ -22,8 +22,7 @@ using protocol::ApiError;
 
 SecretService::SecretService(store::Database &db, Vault &vault, const Clock &clock)
     : m_db(db), m_vault(vault), m_clock(clock), m_secrets(db)
-{
-}
+{}
 
 QByteArray SecretService::bodyAad(const QString &ns, const QString &keyPath, int version)
 {
@@ -50,8 +49,8 @@ void SecretService::validateValue(const QString &secretType, const crypto::Secur
             QStringLiteral("a secret value may hold at most %1 bytes").arg(MaxValueBytes));
     if (secretType == u"JSON_CONFIG") {
         QJsonParseError error;
-        const QByteArray raw = QByteArray::fromRawData(
-            reinterpret_cast<const char *>(value.data()), qsizetype(value.size()));
+        const QByteArray raw = QByteArray::fromRawData(reinterpret_cast<const char *>(value.data()),
+                                                       qsizetype(value.size()));
         QJsonDocument::fromJson(raw, &error);
         if (error.error != QJsonParseError::NoError)
             throw ApiError::badRequest(QStringLiteral("invalid_value"),
@@ -108,8 +107,8 @@ void SecretService::writeVersion(const store::SecretRow &meta, int version,
     const Envelope envelope =
         sealEnvelope(m_vault.rootKey(), value.view(), bodyAad(meta.ns, meta.keyPath, version),
                      dekAad(meta.id, version, kekVersion));
-    m_secrets.insertVersion({meta.id, version, envelope.ciphertext, envelope.wrappedDek,
-                             kekVersion, store::timestamp(m_clock.now())});
+    m_secrets.insertVersion({meta.id, version, envelope.ciphertext, envelope.wrappedDek, kekVersion,
+                             store::timestamp(m_clock.now())});
 }
 
 store::SecretRow SecretService::require(const QString &id)
@@ -152,6 +151,14 @@ void SecretService::setDescription(const QString &id, const QString &description
     tx.commit();
 }
 
+void SecretService::setHoneyToken(const QString &id, bool isHoneyToken)
+{
+    store::Transaction tx(m_db);
+    require(id);
+    m_secrets.updateHoneyToken(id, isHoneyToken, store::timestamp(m_clock.now()));
+    tx.commit();
+}
+
 int SecretService::destroy(const QString &id)
 {
     store::Transaction tx(m_db);
@@ -162,27 +169,35 @@ int SecretService::destroy(const QString &id)
     return destroyed;
 }
 
-SecretService::Revealed SecretService::reveal(const QString &id, std::optional<int> version,
-                                              const std::function<void(const store::SecretRow &)> &precheck)
+SecretService::Revealed
+SecretService::reveal(const QString &id, std::optional<int> version,
+                      const std::function<void(const store::SecretRow &)> &precheck)
 {
     const crypto::SecureBytes &root = m_vault.rootKey();
     Revealed result;
-    result.meta = require(id);
+    // Metadata and envelope in one statement; the checks below run in the same order as if
+    // they were two (secret, precheck, version).
+    std::optional<store::SecretRepository::Stored> stored = m_secrets.findWithVersion(id, version);
+    if (!stored)
+        throw ApiError::notFound(QStringLiteral("secret_not_found"),
+                                 QStringLiteral("no secret with this id"));
+    result.meta = std::move(stored->meta);
     if (precheck)
         precheck(result.meta);
     result.version = version.value_or(result.meta.currentVersion);
-    std::optional<store::SecretVersionRow> row = m_secrets.version(id, result.version);
+    const std::optional<store::SecretVersionRow> &row = stored->version;
     if (!row)
-        throw ApiError::notFound(QStringLiteral("version_not_found"),
-                                 QStringLiteral("secret %1 has no version %2").arg(id).arg(result.version));
-    std::optional<crypto::SecureBytes> value = openEnvelope(
-        root, {row->ciphertext, row->wrappedDek},
-        bodyAad(result.meta.ns, result.meta.keyPath, result.version),
-        dekAad(id, result.version, row->kekVersion));
+        throw ApiError::notFound(
+            QStringLiteral("version_not_found"),
+            QStringLiteral("secret %1 has no version %2").arg(id).arg(result.version));
+    std::optional<crypto::SecureBytes> value =
+        openEnvelope(root, {row->ciphertext, row->wrappedDek},
+                     bodyAad(result.meta.ns, result.meta.keyPath, result.version),
+                     dekAad(id, result.version, row->kekVersion));
     if (!value) {
         // Tampering or a row moved between places: refuse, and leave a trace for the operator.
-        qCCritical(lcSecrets).noquote() << "integrity check failed for" << id << "version"
-                                        << result.version;
+        qCCritical(lcSecrets).noquote()
+            << "integrity check failed for" << id << "version" << result.version;
         throw ApiError(500, QStringLiteral("integrity_error"),
                        QStringLiteral("the stored value failed its integrity check"));
     }

@@ -39,6 +39,8 @@ public:
     // A new version holding the value of an older one.
     int rollback(const QString &id, int version);
     void setDescription(const QString &id, const QString &description);
+    // Turns a secret into a decoy (or back): e.g. a key suspected leaked becomes a tripwire.
+    void setHoneyToken(const QString &id, bool isHoneyToken);
     // Destroys the secret, all its versions and their DEKs; returns the number of versions.
     int destroy(const QString &id);
 

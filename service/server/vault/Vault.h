@@ -6,6 +6,7 @@
 #include <QString>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "ServerFwd.h"
 
@@ -39,17 +40,21 @@ public:
 
     // Told true right after every unseal (and initialisation), false right after every seal:
     // keys kept beside the root KEK (the server signing key) are loaded and dropped with it.
-    // One listener (VaultServer wires ServerKeys); a new one replaces it.
-    void setSealListener(std::function<void(bool unsealed)> listener)
+    // Listeners are called in the order they were added; `owner` names one for removal.
+    void addSealListener(const void *owner, std::function<void(bool unsealed)> listener)
     {
-        m_sealListener = std::move(listener);
+        m_sealListeners.emplace_back(owner, std::move(listener));
+    }
+    void removeSealListener(const void *owner)
+    {
+        std::erase_if(m_sealListeners, [owner](const auto &entry) { return entry.first == owner; });
     }
 
 private:
     void notify(bool unsealed)
     {
-        if (m_sealListener)
-            m_sealListener(unsealed);
+        for (const auto &[owner, listener] : m_sealListeners)
+            listener(unsealed);
     }
 
     bool adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion);
@@ -58,7 +63,7 @@ private:
     const Clock &m_clock;
     crypto::SecureBytes m_rootKey;
     int m_kekVersion = 0;
-    std::function<void(bool)> m_sealListener;
+    std::vector<std::pair<const void *, std::function<void(bool)>>> m_sealListeners;
 };
 
 // The AAD of a password keyslot: binds the wrapped root KEK to its slot kind and KEK version.

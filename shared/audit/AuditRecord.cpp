@@ -1,0 +1,172 @@
+#include "audit/AuditRecord.h"
+
+#include "crypto/Hash.h"
+
+#include <QJsonValue>
+#include <QtEndian>
+
+namespace cortex::audit {
+
+namespace {
+
+void appendField(QByteArray &out, QByteArrayView bytes)
+{
+    const quint32 length = qToBigEndian(quint32(bytes.size()));
+    out.append(reinterpret_cast<const char *>(&length), sizeof length);
+    out.append(bytes);
+}
+
+// A separate name: QString's (deleted) QByteArray constructor would make an overload of
+// appendField ambiguous for QByteArray arguments.
+void appendText(QByteArray &out, const QString &text)
+{
+    appendField(out, QByteArrayView(text.toUtf8()));
+}
+
+QByteArray chainInput(const AuditRecord &record)
+{
+    return record.prevHash + canonicalBytes(record);
+}
+
+} // namespace
+
+QByteArray canonicalBytes(const AuditRecord &r)
+{
+    QByteArray out = QByteArrayLiteral("cortex-audit-v1");
+    out.reserve(512);
+    appendField(out, QByteArray::number(r.seq));
+    appendText(out, r.time);
+    appendText(out, r.actorType);
+    appendText(out, r.actor);
+    appendText(out, r.action);
+    appendText(out, r.resource);
+    appendText(out, r.status);
+    appendText(out, r.sourceAddress);
+    appendText(out, r.requestId);
+    appendField(out, r.callerPid ? QByteArray::number(*r.callerPid) : QByteArray());
+    appendText(out, r.callerBinarySha256);
+    appendText(out, r.callerArgvHash);
+    appendText(out, r.callerCwd);
+    appendText(out, r.callerGitCommit);
+    appendText(out, r.callerHostname);
+    appendText(out, r.callerOs);
+    appendText(out, r.detail);
+    appendField(out, QByteArray::number(r.macKeyId));
+    return out;
+}
+
+QByteArray genesisHash()
+{
+    return QByteArray(32, '\0');
+}
+
+QByteArray computeEntryHash(const AuditRecord &record)
+{
+    return crypto::sha256(chainInput(record));
+}
+
+QByteArray computeEntryHmac(QByteArrayView macKey, const AuditRecord &record)
+{
+    return crypto::hmacSha256(macKey, chainInput(record));
+}
+
+QJsonObject AuditRecord::toJson() const
+{
+    QJsonObject json{
+        {QStringLiteral("type"), QStringLiteral("row")},
+        {QStringLiteral("seq"), seq},
+        {QStringLiteral("time"), time},
+        {QStringLiteral("actor_type"), actorType},
+        {QStringLiteral("actor"), actor},
+        {QStringLiteral("action"), action},
+        {QStringLiteral("resource"), resource},
+        {QStringLiteral("status"), status},
+        {QStringLiteral("source_address"), sourceAddress},
+        {QStringLiteral("request_id"), requestId},
+        {QStringLiteral("caller_pid"), callerPid ? QJsonValue(*callerPid) : QJsonValue()},
+        {QStringLiteral("caller_binary_sha256"), callerBinarySha256},
+        {QStringLiteral("caller_argv_hash"), callerArgvHash},
+        {QStringLiteral("caller_cwd"), callerCwd},
+        {QStringLiteral("caller_git_commit"), callerGitCommit},
+        {QStringLiteral("caller_hostname"), callerHostname},
+        {QStringLiteral("caller_os"), callerOs},
+        {QStringLiteral("detail"), detail},
+        {QStringLiteral("mac_key_id"), macKeyId},
+        {QStringLiteral("prev_hash"), QString::fromLatin1(prevHash.toHex())},
+        {QStringLiteral("entry_hash"), QString::fromLatin1(entryHash.toHex())},
+        {QStringLiteral("entry_hmac"), QString::fromLatin1(entryHmac.toHex())},
+    };
+    return json;
+}
+
+namespace {
+
+struct FieldReader
+{
+    const QJsonObject &json;
+    bool ok = true;
+
+    QString text(const char *name)
+    {
+        const QJsonValue v = json.value(QLatin1StringView(name));
+        if (!v.isString()) {
+            ok = false;
+            return {};
+        }
+        return v.toString();
+    }
+    qint64 integer(const char *name)
+    {
+        const QJsonValue v = json.value(QLatin1StringView(name));
+        const double d = v.toDouble(-1);
+        if (!v.isDouble() || d < 0 || d != double(qint64(d))) {
+            ok = false;
+            return 0;
+        }
+        return qint64(d);
+    }
+    QByteArray hash(const char *name)
+    {
+        const QString hex = text(name);
+        const QByteArray bytes = QByteArray::fromHex(hex.toLatin1());
+        if (hex.size() != 64 || bytes.toHex() != hex.toLatin1())
+            ok = false;
+        return bytes;
+    }
+};
+
+} // namespace
+
+std::optional<AuditRecord> AuditRecord::fromJson(const QJsonObject &json)
+{
+    FieldReader f{json};
+    AuditRecord r;
+    r.seq = f.integer("seq");
+    r.time = f.text("time");
+    r.actorType = f.text("actor_type");
+    r.actor = f.text("actor");
+    r.action = f.text("action");
+    r.resource = f.text("resource");
+    r.status = f.text("status");
+    r.sourceAddress = f.text("source_address");
+    r.requestId = f.text("request_id");
+    if (const QJsonValue pid = json.value(QStringLiteral("caller_pid"));
+        !pid.isNull() && !pid.isUndefined())
+        r.callerPid = f.integer("caller_pid");
+    r.callerBinarySha256 = f.text("caller_binary_sha256");
+    r.callerArgvHash = f.text("caller_argv_hash");
+    r.callerCwd = f.text("caller_cwd");
+    r.callerGitCommit = f.text("caller_git_commit");
+    r.callerHostname = f.text("caller_hostname");
+    r.callerOs = f.text("caller_os");
+    r.detail = f.text("detail");
+    r.macKeyId = int(f.integer("mac_key_id"));
+    r.prevHash = f.hash("prev_hash");
+    r.entryHash = f.hash("entry_hash");
+    r.entryHmac = f.hash("entry_hmac");
+    if (!f.ok)
+        return std::nullopt;
+    return r;
+}
+
+} // namespace cortex::audit
