@@ -186,10 +186,14 @@ const crypto::SecureBytes &AuditLog::macKey()
 
 AuditLog::Tail AuditLog::readTail()
 {
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1"));
-    if (q.next())
-        return {q.value(0).toLongLong(), unhex(q.value(1))};
+    // Every audited request reads it: one prepared statement for the connection's life.
+    static const QString lastRow =
+        QStringLiteral("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+    {
+        store::Database::CachedQuery q = m_db.cached(lastRow);
+        if (q->next())
+            return {q->value(0).toLongLong(), unhex(q->value(1))};
+    }
     // Everything pruned: the anchor checkpoint is where the next row chains from.
     QSqlQuery c = m_db.exec(
         QStringLiteral("SELECT seq, entry_hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1"));
