@@ -48,8 +48,7 @@ void runAfterCommit(const std::function<void()> &action)
 
 Database::Database(QString connectionName, QString filePath)
     : m_connectionName(std::move(connectionName)), m_filePath(std::move(filePath))
-{
-}
+{}
 
 Database::Database(Database &&other) noexcept
     : m_connectionName(std::move(other.m_connectionName)), m_filePath(std::move(other.m_filePath)),
@@ -83,7 +82,8 @@ Database Database::openSqlite(const QString &dataDir)
         db.setDatabaseName(path);
         db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
         if (!db.open())
-            throw StoreError("cannot open the SQLite store: " + describe(db.lastError()).toStdString());
+            throw StoreError("cannot open the SQLite store: " +
+                             describe(db.lastError()).toStdString());
     }
     // The file holds only ciphertext, but nobody else needs to read even that.
     QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
@@ -146,8 +146,17 @@ void Database::dropStatement(const QString &sql, const CachedStatement *statemen
     });
 }
 
+void Database::refuseAfterRollback() const
+{
+    // After an inner rollback the connection is back in autocommit until the outermost
+    // transaction ends: a write now would be committed for good behind the caller's back.
+    if (m_rolledBack && m_depth > 0)
+        throw StoreError("statement inside a transaction that was already rolled back");
+}
+
 QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 {
+    refuseAfterRollback();
     if (writesWithoutRows(sql)) {
         if (CachedStatement *statement = statementFor(sql)) {
             try {
@@ -174,6 +183,7 @@ QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 
 Database::CachedQuery Database::cached(const QString &sql, const QVariantList &values)
 {
+    refuseAfterRollback();
     CachedStatement *statement = statementFor(sql);
     if (!statement)
         return CachedQuery(exec(sql, values));
@@ -228,6 +238,7 @@ void Database::begin()
     if (m_depth++ > 0)
         return;
     m_rolledBack = false;
+    m_afterCommit.clear(); // nothing from an earlier, rolled-back transaction carries over
     try {
         runTransactionStatement(QStringLiteral("BEGIN"));
     } catch (const StoreError &e) {
@@ -260,7 +271,7 @@ void Database::afterCommit(std::function<void()> action)
 {
     if (m_depth == 0)
         runAfterCommit(action);
-    else
+    else if (!m_rolledBack) // a rolled-back transaction never commits
         m_afterCommit.push_back(std::move(action));
 }
 

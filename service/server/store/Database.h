@@ -76,6 +76,7 @@ private:
     struct CachedStatement;
     explicit Database(QString connectionName, QString filePath);
     QSqlDatabase db() const;
+    void refuseAfterRollback() const;
     // A free cached statement for `sql` (prepared if needed), or nullptr when the cache is full.
     CachedStatement *statementFor(const QString &sql);
     void dropStatement(const QString &sql, const CachedStatement *statement);
