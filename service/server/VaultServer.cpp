@@ -142,9 +142,11 @@ QString statusOf(const protocol::ApiError &refusal)
     return QStringLiteral("rejected");
 }
 
-// The resource a row names when the handler did not say: the route's path parameters.
-QString defaultResource(const http::HttpRequest &request)
+// The resource a row names: what the handler noted, else the route's path parameters.
+QString resourceOf(const http::HttpRequest &request)
 {
+    if (!request.notes.resource.isEmpty())
+        return request.notes.resource;
     QStringList values = request.params.values();
     values.sort();
     return values.join(u'/');
@@ -164,8 +166,7 @@ audit::AuditEvent refusalEvent(const QString &action, const http::HttpRequest &r
     detail.insert(QStringLiteral("http_status"), refusal ? refusal->status : 500);
     return audit::AuditEvent(
         refusal && !refusal->auditAction.isEmpty() ? refusal->auditAction : action,
-        request.notes.resource.isEmpty() ? defaultResource(request) : request.notes.resource,
-        refusal ? statusOf(*refusal) : QStringLiteral("error"), detail);
+        resourceOf(request), refusal ? statusOf(*refusal) : QStringLiteral("error"), detail);
 }
 
 } // namespace
@@ -176,15 +177,12 @@ audit::AuditEvent refusalEvent(const QString &action, const http::HttpRequest &r
 http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpRequest &request)
 {
     const QString action = QString::fromLatin1(route.options.auditAction);
-    const auto resource = [&request] {
-        return request.notes.resource.isEmpty() ? defaultResource(request) : request.notes.resource;
-    };
     std::optional<store::Transaction> tx(std::in_place, *m_db);
     try {
         http::HttpResponse response = route.handler(request);
         if (!request.notes.audited && !m_vault->isSealed())
-            m_audit->record(audit::AuditEvent(action, resource(), QStringLiteral("success"),
-                                              request.notes.detail),
+            m_audit->record(audit::AuditEvent(action, resourceOf(request),
+                                              QStringLiteral("success"), request.notes.detail),
                             &request);
         tx->commit();
         return response;

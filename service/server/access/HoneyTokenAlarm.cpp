@@ -11,7 +11,6 @@
 #include "store/Timestamps.h"
 
 #include <QLoggingCategory>
-#include <QSqlQuery>
 
 Q_LOGGING_CATEGORY(lcHoney, "cortex.honey")
 
@@ -62,12 +61,7 @@ QString HoneyTokenAlarm::raise(const HoneyTokenTouched &touched, const http::Htt
                            {QStringLiteral("tokens_revoked"), tokensRevoked},
                            {QStringLiteral("approvals_suspended"), approvalsSuspended}}),
         &request);
-    const QString source = [&] {
-        // The audit row resolved the address (trusted proxies); read it back from there.
-        QSqlQuery q =
-            m_db.exec(QStringLiteral("SELECT source_address FROM audit_log WHERE seq = ?"), {seq});
-        return q.next() ? q.value(0).toString() : QString();
-    }();
+    const QString source = m_audit.sourceAddressOf(request);
     m_db.exec(QStringLiteral("INSERT INTO alarms (id, audit_seq, kind, time, namespace, key_path,"
                              " agent_id, project, source_address, request_id, acknowledged_at,"
                              " acknowledged_note) VALUES (?, ?, 'honey_token_read', ?, ?, ?, ?, ?,"

@@ -61,13 +61,6 @@ QByteArray unhex(const QVariant &value)
     return QByteArray::fromHex(value.toString().toLatin1());
 }
 
-constexpr const char *RowColumns = AuditRowColumns;
-
-AuditRecord rowFrom(const QSqlQuery &q)
-{
-    return auditRecordFrom(q);
-}
-
 Checkpoint checkpointFrom(const QSqlQuery &q)
 {
     Checkpoint c;
@@ -221,6 +214,11 @@ void AuditLog::requireIntactTail(const Tail &tail)
     }
 }
 
+QString AuditLog::sourceAddressOf(const http::HttpRequest &request) const
+{
+    return m_sourceAddress ? m_sourceAddress(request) : request.peer.toString();
+}
+
 qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *request)
 {
     const crypto::SecureBytes &key = macKey();
@@ -238,7 +236,7 @@ qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *reques
             r.actorType = request->notes.actorType;
             r.actor = request->notes.actor;
         }
-        r.sourceAddress = m_sourceAddress ? m_sourceAddress(*request) : request->peer.toString();
+        r.sourceAddress = sourceAddressOf(*request);
         r.requestId = request->requestId;
         bool pidOk = false;
         const qint64 pid = request->header("X-Cortex-Caller-Pid").trimmed().toLongLong(&pidOk);
@@ -265,7 +263,7 @@ qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *reques
         r.entryHmac = computeEntryHmac(key.view(), r);
         m_db.exec(QStringLiteral("INSERT INTO audit_log (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
                                  " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                      .arg(QLatin1StringView(RowColumns)),
+                      .arg(QLatin1StringView(AuditRowColumns)),
                   {r.seq,
                    r.time,
                    r.actorType,
@@ -343,12 +341,12 @@ void AuditLog::requireAuthenticRow(qint64 seq)
 {
     // A signature vouches for everything before it, so never sign a row this server did not
     // write: its hash and HMAC must check out (a rewritten earlier row changes its prev_hash).
-    QSqlQuery q = m_db.exec(
-        QStringLiteral("SELECT %1 FROM audit_log WHERE seq = ?").arg(QLatin1StringView(RowColumns)),
-        {seq});
+    QSqlQuery q = m_db.exec(QStringLiteral("SELECT %1 FROM audit_log WHERE seq = ?")
+                                .arg(QLatin1StringView(AuditRowColumns)),
+                            {seq});
     if (!q.next())
         return; // the anchor checkpoint of a fully pruned log: already signed
-    const AuditRecord row = rowFrom(q);
+    const AuditRecord row = auditRecordFrom(q);
     bool authentic = crypto::constantTimeEquals(computeEntryHash(row), row.entryHash);
     if (authentic && row.macKeyId == m_vault.kekVersion())
         authentic =
@@ -406,12 +404,12 @@ VerifyResult AuditLog::verify()
             checkpoints.insert(c.seq, c);
         }
     }
-    QSqlQuery rows = m_db.exec(
-        QStringLiteral("SELECT %1 FROM audit_log ORDER BY seq").arg(QLatin1StringView(RowColumns)));
+    QSqlQuery rows = m_db.exec(QStringLiteral("SELECT %1 FROM audit_log ORDER BY seq")
+                                   .arg(QLatin1StringView(AuditRowColumns)));
     bool first = true;
     auto next = checkpoints.constBegin();
     while (rows.next() && verifier.result().ok) {
-        const AuditRecord row = rowFrom(rows);
+        const AuditRecord row = auditRecordFrom(rows);
         if (first) {
             // Checkpoints below the first row: the last one is the prune anchor.
             std::optional<Checkpoint> anchor;
@@ -475,10 +473,10 @@ void AuditLog::writeExport(QIODevice &out)
         writeLine(pending->toJson());
         advance();
     }
-    QSqlQuery rows = m_db.exec(
-        QStringLiteral("SELECT %1 FROM audit_log ORDER BY seq").arg(QLatin1StringView(RowColumns)));
+    QSqlQuery rows = m_db.exec(QStringLiteral("SELECT %1 FROM audit_log ORDER BY seq")
+                                   .arg(QLatin1StringView(AuditRowColumns)));
     while (rows.next()) {
-        const AuditRecord row = rowFrom(rows);
+        const AuditRecord row = auditRecordFrom(rows);
         writeLine(row.toJson());
         while (pending && pending->seq <= row.seq) {
             writeLine(pending->toJson());

@@ -103,6 +103,8 @@ public:
     {
         m_sourceAddress = std::move(resolver);
     }
+    // The source_address a row for this request records.
+    QString sourceAddressOf(const http::HttpRequest &request) const;
 
     // The HMAC key of rows written under the current KEK: HMAC-SHA256(root KEK,
     // "cortex-vault/audit-hmac-v1"), kept in secure memory while unsealed. Throws sealed().
