@@ -9,6 +9,7 @@
 #include "api/ApiContext.h"
 #include "api/Routes.h"
 #include "audit/AuditLog.h"
+#include "audit/RecoveryBootAlarm.h"
 #include "crypto/Random.h"
 #include "http/HttpServer.h"
 #include "notify/Notifier.h"
@@ -21,6 +22,24 @@
 #include <QFile>
 
 namespace cortex {
+
+namespace {
+
+// How long half-gathered shares (unseal, rekey) wait for the rest.
+int shareProgressTimeoutSeconds()
+{
+    bool ok = false;
+    const int seconds = qEnvironmentVariableIntValue("CORTEX_SHARE_PROGRESS_TIMEOUT_SECONDS", &ok);
+    if (!ok)
+        return 15 * 60;
+    if (seconds < 10) {
+        qWarning().noquote() << "CORTEX_SHARE_PROGRESS_TIMEOUT_SECONDS below 10; using 10";
+        return 10;
+    }
+    return seconds;
+}
+
+} // namespace
 
 VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpLimits limits,
                          QObject *parent)
@@ -58,9 +77,26 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
     });
     m_notifier = std::make_unique<notify::Notifier>(*m_db, *m_vault, *m_audit, m_clock);
     m_honey = std::make_unique<access::HoneyTokenAlarm>(*m_db, *m_audit, *m_notifier, m_clock);
+    const int shareTimeout = shareProgressTimeoutSeconds();
+    m_shareUnseal = std::make_unique<vault::ShareUnseal>(
+        *m_vault, m_clock, shareTimeout,
+        [this](const vault::ShareSetInfo &set, const http::HttpRequest *request) {
+            const QJsonObject detail{{QStringLiteral("method"), QStringLiteral("shares")},
+                                     {QStringLiteral("share_key_id"), shares::keyIdText(set.keyId)},
+                                     {QStringLiteral("threshold"), set.threshold}};
+            try {
+                audit::raiseRecoveryBoot(*m_db, *m_audit, *m_notifier, m_clock, request, detail);
+            } catch (const std::exception &e) {
+                // The vault is open either way; the operator must still hear of it.
+                qCritical().noquote()
+                    << "recovery boot: the alarm could not be recorded:" << e.what();
+            }
+        });
+    m_rekey = std::make_unique<vault::Rekey>(*m_vault, m_clock, shareTimeout);
     m_context.reset(new api::ApiContext{*m_db, *m_vault, *m_secrets, *m_adminAuth, m_clock,
                                         m_accessSettings, *m_discovery, *m_projectTokens,
-                                        *m_serverKeys, *m_throttle, *m_audit, *m_notifier});
+                                        *m_serverKeys, *m_throttle, *m_audit, *m_notifier,
+                                        *m_shareUnseal, *m_rekey, m_kdfProfile});
     api::registerAllRoutes(m_router, *m_context);
 }
 
@@ -96,7 +132,7 @@ bool VaultServer::isInitialized()
 
 QByteArray VaultServer::generateAdminToken()
 {
-    return crypto::randomToken(u"cvadm_", 32).toLatin1();
+    return api::AdminAuth::generateToken();
 }
 
 QByteArray VaultServer::initialize(const crypto::SecureBytes &password, crypto::KdfProfile profile,

@@ -6,6 +6,8 @@
 #include "crypto/SecureBytes.h"
 #include "http/HttpLimits.h"
 #include "http/Router.h"
+#include "vault/Rekey.h"
+#include "vault/ShareUnseal.h"
 #include "vault/Vault.h"
 
 #include <QObject>
@@ -58,6 +60,11 @@ public:
     QByteArray initialize(const crypto::SecureBytes &password, crypto::KdfProfile profile,
                           std::optional<QByteArray> adminToken = std::nullopt);
     vault::Vault::UnsealResult unseal(const crypto::SecureBytes &password);
+    // Share-by-share unseal, shared by POST /sys/unseal, --share-file and the terminal.
+    vault::ShareUnseal &shareUnseal() { return *m_shareUnseal; }
+    api::AdminAuth &adminAuth() { return *m_adminAuth; }
+    // The Argon2id profile of keyslots made later through the API (/sys/init, password change).
+    void setKdfProfile(crypto::KdfProfile profile) { m_kdfProfile = profile; }
 
     bool listen(const QHostAddress &address, quint16 port, std::optional<QSslConfiguration> tls,
                 QString *error);
@@ -90,6 +97,9 @@ private:
     std::unique_ptr<audit::AuditLog> m_audit;
     std::unique_ptr<notify::Notifier> m_notifier;
     std::unique_ptr<access::HoneyTokenAlarm> m_honey;
+    std::unique_ptr<vault::ShareUnseal> m_shareUnseal;
+    std::unique_ptr<vault::Rekey> m_rekey;
+    crypto::KdfProfile m_kdfProfile = crypto::KdfProfile::Moderate;
     QTimer m_pruneTimer;
     std::unique_ptr<api::ApiContext> m_context;
     http::Router m_router;

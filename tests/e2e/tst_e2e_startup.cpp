@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTcpServer>
@@ -129,8 +130,9 @@ private Q_SLOTS:
     void credentialsDirectoryPassword();
     void terminalPasswordAtInitAndUnseal();
     void terminalConfirmationMismatchRefused();
+    void terminalSharesUnsealOneByOne();
     void longPasswordFileIsNotTruncated();
-    void firstStartWithoutPasswordRefused();
+    void firstStartWithoutPasswordWaitsForInit();
     void adminTokenFromEnvironment();
     void shortAdminTokenRefused();
     void shortPasswordRefusedAtInit();
@@ -382,6 +384,55 @@ void TestE2eStartup::terminalPasswordAtInitAndUnseal()
     QVERIFY(server.stop());
 }
 
+// A vault made with shares only asks the terminal for them one at a time, with echo off; a bad
+// share is refused with a reason and asked again; the quorum unseals (issue 5).
+void TestE2eStartup::terminalSharesUnsealOneByOne()
+{
+    Terminal tty;
+    if (!tty.isValid())
+        QSKIP("no pseudo-terminal available");
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString dataDir = tmp.filePath(str("data"));
+    ServerProcess server(ServerBin, dataDir);
+    QVERIFY2(server.start(), server.allOutput().constData());
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    const HttpReply init =
+        http.post(str("/sys/init"), {{str("secret_shares"), 3}, {str("secret_threshold"), 2}});
+    QCOMPARE(init.status, 200);
+    const QJsonArray texts = init.object().value(u"shares").toArray();
+    const QJsonArray groups = init.object().value(u"shares_groups").toArray();
+    QCOMPARE(texts.size(), 3);
+    QVERIFY(server.stop());
+
+    tty.attachTo(server);
+    QVERIFY(server.launch(server.defaultArguments()));
+    QVERIFY2(server.waitForOutputLine({"Share 1 of 2"}), server.allOutput().constData());
+    QVERIFY2(tty.waitForEchoOff(), "the terminal still echoes at the share prompt");
+    QByteArray mistyped = texts.at(0).toString().toLatin1();
+    mistyped[mistyped.size() - 1] = mistyped.endsWith('0') ? '1' : '0';
+    tty.type(mistyped + '\n');
+    QVERIFY2(server.waitForOutputLine({"checksum"}), server.allOutput().constData());
+    QVERIFY2(tty.waitForEchoOff(), "the terminal still echoes at the share prompt");
+    tty.type(texts.at(0).toString().toLatin1() + '\n');
+    QVERIFY2(server.waitForOutputLine({"share accepted", "1 of 2"}),
+             server.allOutput().constData());
+    QVERIFY2(server.waitForOutputLine({"Share 2 of 2"}), server.allOutput().constData());
+    QVERIFY2(tty.waitForEchoOff(), "the terminal still echoes at the share prompt");
+    tty.type(groups.at(2).toString().toLatin1() + '\n'); // the groups form works too
+    QVERIFY2(server.waitUntilListening(), server.allOutput().constData());
+    QVERIFY(server.runStdout().contains("vault unsealed with shares"));
+    QCOMPARE(healthStatus(server.url()), 200);
+    QVERIFY2(tty.echoes(), "the server left the terminal without echo");
+    for (const QJsonValue &share : texts) {
+        const QByteArray payload = share.toString().section(u':', 4, 4).toLatin1();
+        QVERIFY(!tty.displayed().contains(payload));
+        QVERIFY(!server.allOutput().contains(payload));
+    }
+    QVERIFY(server.stop());
+}
+
 void TestE2eStartup::terminalConfirmationMismatchRefused()
 {
     Terminal tty;
@@ -442,19 +493,35 @@ void TestE2eStartup::longPasswordFileIsNotTruncated()
     QVERIFY(server.stop());
 }
 
-// A first start with no way to get a password must not create a vault nobody can open.
-void TestE2eStartup::firstStartWithoutPasswordRefused()
+// A first start with no way to get a password creates nothing: the server waits, uninitialised,
+// for an operator to create the vault with POST /sys/init (issue 5).
+void TestE2eStartup::firstStartWithoutPasswordWaitsForInit()
 {
     QTemporaryDir tmp;
     QVERIFY(tmp.isValid());
     const QString dataDir = tmp.filePath(str("data"));
     ServerProcess server(ServerBin, dataDir);
-    QVERIFY(server.runToExit({str("--data-dir"), dataDir, str("--listen"), str("127.0.0.1:0")}));
-    QCOMPARE(server.exitStatus(), QProcess::NormalExit);
-    QVERIFY(server.exitCode() != 0);
-    QVERIFY2(server.runStderr().contains("CORTEX_KEK_PASSWORD"), server.runStderr().constData());
-    QVERIFY(!server.runStdout().contains("listening on"));
+    QVERIFY2(server.start(), server.allOutput().constData());
+    QVERIFY2(server.waitForOutputLine({"vault is not initialized", "/sys/init"}),
+             server.allOutput().constData());
     QVERIFY(!QFileInfo::exists(dataDir + str("/admin-token")));
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    const HttpReply status = http.get(str("/sys/seal-status"));
+    QCOMPARE(status.status, 200);
+    QCOMPARE(status.object().value(u"initialized").toBool(), false);
+    // Nothing but /sys/* answers before there is a vault.
+    QCOMPARE(http.get(str("/admin/secrets")).status, 503);
+    const HttpReply init =
+        http.post(str("/sys/init"), {{str("password"), str("first-start-password")}});
+    QCOMPARE(init.status, 200);
+    QVERIFY(init.object().value(u"admin_token").toString().startsWith(u"cvadm_"));
+    QCOMPARE(http.post(str("/sys/unseal"), {{str("password"), str("first-start-password")}})
+                 .object()
+                 .value(u"sealed")
+                 .toBool(true),
+             false);
+    QVERIFY(server.stop());
 }
 
 void TestE2eStartup::adminTokenFromEnvironment()

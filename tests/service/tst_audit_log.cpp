@@ -5,6 +5,7 @@
 // checkpoints and the checkpoint at seal; and no secret value or token anywhere in the log.
 
 #include "AgentHelpers.h"
+#include "SideConnection.h"
 #include "audit/AuditRecord.h"
 #include "audit/AuditRows.h"
 #include "audit/ExportFormat.h"
@@ -42,79 +43,12 @@ QString dbPathOf(const TestServer &server)
     return QDir(server.dataDir()).filePath(QStringLiteral("data/cortex.db"));
 }
 
-// A second SQLite connection on the server's store, as an attacker with file access has (WAL:
-// it sees what the server committed, and the server sees what it commits).
-class SideDb
+// The audit tables as a second connection on the server's store sees them (WAL: it sees what
+// the server committed, and the server sees what it commits).
+class SideDb : public SideConnection
 {
 public:
-    explicit SideDb(const QString &path)
-    {
-        static int counter = 0;
-        m_name = QStringLiteral("audit-side-%1").arg(++counter);
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
-        m_open = db.open();
-        if (!m_open)
-            m_error = db.lastError().text();
-    }
-    ~SideDb()
-    {
-        {
-            QSqlDatabase db = QSqlDatabase::database(m_name, false);
-            if (db.isOpen())
-                db.close();
-        }
-        QSqlDatabase::removeDatabase(m_name);
-    }
-    SideDb(const SideDb &) = delete;
-    SideDb &operator=(const SideDb &) = delete;
-
-    bool isOpen() const { return m_open; }
-    QString error() const { return m_error; }
-
-    // Runs one statement; false (with error()) when it fails.
-    bool exec(const QString &sql, const QVariantList &values = {})
-    {
-        QSqlQuery q(QSqlDatabase::database(m_name, false));
-        if (!q.prepare(sql)) {
-            m_error = q.lastError().text();
-            return false;
-        }
-        for (const QVariant &v : values)
-            q.addBindValue(v);
-        if (!q.exec()) {
-            m_error = q.lastError().text();
-            return false;
-        }
-        return true;
-    }
-
-    QList<QSqlRecord> rows(const QString &sql, const QVariantList &values = {})
-    {
-        QList<QSqlRecord> out;
-        QSqlQuery q(QSqlDatabase::database(m_name, false));
-        q.setForwardOnly(true);
-        if (!q.prepare(sql)) {
-            m_error = q.lastError().text();
-            return out;
-        }
-        for (const QVariant &v : values)
-            q.addBindValue(v);
-        if (!q.exec()) {
-            m_error = q.lastError().text();
-            return out;
-        }
-        while (q.next())
-            out.append(q.record());
-        return out;
-    }
-
-    QVariant scalar(const QString &sql, const QVariantList &values = {})
-    {
-        const QList<QSqlRecord> r = rows(sql, values);
-        return r.isEmpty() ? QVariant() : r.first().value(0);
-    }
+    using SideConnection::SideConnection;
 
     qint64 maxSeq()
     {
@@ -146,11 +80,6 @@ public:
         r = cortex::audit::auditRecordFrom(found.first());
         return r;
     }
-
-private:
-    QString m_name;
-    bool m_open = false;
-    QString m_error;
 };
 
 QJsonObject verifyLog(HttpClient &http)

@@ -216,8 +216,11 @@ void TestSysApi::unsealRejectsBadBodies_data()
     QTest::newRow("password is an array")
         << QByteArray(R"({"password":["a"]})") << 400 << QStringLiteral("invalid_field");
     QTest::newRow("unknown field")
-        << QByteArray(R"({"password":"correct horse battery staple","share":"x"})") << 400
+        << QByteArray(R"({"password":"correct horse battery staple","pasword":"x"})") << 400
         << QStringLiteral("unknown_field");
+    QTest::newRow("password and share")
+        << QByteArray(R"({"password":"correct horse battery staple","share":"x"})") << 400
+        << QStringLiteral("invalid_field");
 }
 
 void TestSysApi::unsealRejectsBadBodies()

@@ -5,6 +5,7 @@
 #include "crypto/Random.h"
 #include "http/HttpMessage.h"
 #include "notify/Notifier.h"
+#include "store/AlarmRepository.h"
 #include "store/Database.h"
 #include "store/PendingGrantRepository.h"
 #include "store/ProjectRepository.h"
@@ -62,12 +63,9 @@ QString HoneyTokenAlarm::raise(const HoneyTokenTouched &touched, const http::Htt
                            {QStringLiteral("approvals_suspended"), approvalsSuspended}}),
         &request);
     const QString source = m_audit.sourceAddressOf(request);
-    m_db.exec(QStringLiteral("INSERT INTO alarms (id, audit_seq, kind, time, namespace, key_path,"
-                             " agent_id, project, source_address, request_id, acknowledged_at,"
-                             " acknowledged_note) VALUES (?, ?, 'honey_token_read', ?, ?, ?, ?, ?,"
-                             " ?, ?, NULL, NULL)"),
-              {alarmId, seq, now, touched.ns, touched.keyPath, agentId, project, source,
-               request.requestId});
+    store::AlarmRepository(m_db).insert({alarmId, seq, QStringLiteral("honey_token_read"), now,
+                                         touched.ns, touched.keyPath, agentId, project, source,
+                                         request.requestId});
 
     notify::Notification message;
     message.event = QStringLiteral("honey_token_read");

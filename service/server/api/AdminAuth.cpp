@@ -2,9 +2,12 @@
 
 #include "crypto/ConstantTime.h"
 #include "crypto/Hash.h"
+#include "crypto/Random.h"
 #include "http/HttpMessage.h"
 #include "protocol/ApiError.h"
 #include "store/VaultStateRepository.h"
+
+#include <utility>
 
 namespace cortex::api {
 
@@ -25,9 +28,18 @@ void AdminAuth::require(const http::HttpRequest &request)
 
 void AdminAuth::setToken(const QByteArray &token, const QString &createdAt)
 {
-    const QByteArray hash = crypto::sha256(token);
-    store::VaultStateRepository(m_db).setAdminTokenHash(hash, createdAt);
-    m_hash = hash;
+    store::VaultStateRepository(m_db).setAdminTokenHash(crypto::sha256(token), createdAt);
+    m_hash.reset(); // read back after the commit: a rolled-back token must not stay cached
+}
+
+QByteArray AdminAuth::generateToken()
+{
+    return crypto::randomToken(u"cvadm_", 32).toLatin1();
+}
+
+std::optional<QByteArray> AdminAuth::takePresetToken()
+{
+    return std::exchange(m_preset, std::nullopt);
 }
 
 bool AdminAuth::hasToken()

@@ -28,9 +28,16 @@ public:
     void setToken(const QByteArray &token, const QString &createdAt);
     bool hasToken();
 
+    // A fresh admin token: "cvadm_" + 32 random bytes, base64url.
+    static QByteArray generateToken();
+    // ADMIN_TOKEN given at startup to a server that waits for POST /sys/init: used there once.
+    void presetToken(QByteArray token) { m_preset = std::move(token); }
+    std::optional<QByteArray> takePresetToken();
+
 private:
     store::Database &m_db;
     std::optional<QByteArray> m_hash; // cached; the table changes only through setToken
+    std::optional<QByteArray> m_preset;
 };
 
 } // namespace cortex::api

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "crypto/Kdf.h"
+
 #include "ServerFwd.h"
 
 namespace cortex::access {
@@ -9,6 +11,10 @@ class ProjectTokens;
 class ServerKeys;
 class RequestThrottle;
 } // namespace cortex::access
+namespace cortex::vault {
+class ShareUnseal;
+class Rekey;
+} // namespace cortex::vault
 
 namespace cortex::api {
 
@@ -27,6 +33,9 @@ struct ApiContext
     access::RequestThrottle &throttle;
     audit::AuditLog &audit;
     notify::Notifier &notifier;
+    vault::ShareUnseal &shareUnseal;
+    vault::Rekey &rekey;
+    const crypto::KdfProfile &kdfProfile; // for keyslots made through the API
 };
 
 } // namespace cortex::api

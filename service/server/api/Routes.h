@@ -28,6 +28,9 @@ constexpr http::RouteOptions audited(http::RouteOptions options, const char *act
 
 // Each area registers its routes; one file per area.
 void registerSysRoutes(http::Router &router, ApiContext &ctx);
+void registerSysInitRoutes(http::Router &router, ApiContext &ctx);
+void registerRekeyRoutes(http::Router &router, ApiContext &ctx);
+void registerPasswordRoutes(http::Router &router, ApiContext &ctx);
 void registerSecretRoutes(http::Router &router, ApiContext &ctx);
 void registerNamespaceRoutes(http::Router &router, ApiContext &ctx);
 void registerImportRoutes(http::Router &router, ApiContext &ctx);
@@ -43,10 +46,14 @@ void registerAuditRoutes(http::Router &router, ApiContext &ctx);
 void registerAlarmRoutes(http::Router &router, ApiContext &ctx);
 void registerNotificationChannelRoutes(http::Router &router, ApiContext &ctx);
 void registerEventRoutes(http::Router &router, ApiContext &ctx);
+void registerRotateKeyRoutes(http::Router &router, ApiContext &ctx);
 
 inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
 {
     registerSysRoutes(router, ctx);
+    registerSysInitRoutes(router, ctx);
+    registerRekeyRoutes(router, ctx);
+    registerPasswordRoutes(router, ctx);
     registerSecretRoutes(router, ctx);
     registerNamespaceRoutes(router, ctx);
     registerImportRoutes(router, ctx);
@@ -62,6 +69,7 @@ inline void registerAllRoutes(http::Router &router, ApiContext &ctx)
     registerAlarmRoutes(router, ctx);
     registerNotificationChannelRoutes(router, ctx);
     registerEventRoutes(router, ctx);
+    registerRotateKeyRoutes(router, ctx);
 }
 
 } // namespace cortex::api

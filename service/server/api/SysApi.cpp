@@ -1,11 +1,12 @@
+// Seal state: status, unseal (password or one share at a time), seal, health.
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
+#include "api/SealStatus.h"
 #include "audit/AuditLog.h"
 #include "http/Router.h"
-#include "protocol/ApiError.h"
-#include "protocol/JsonReader.h"
 #include "store/Database.h"
+#include "vault/ShareUnseal.h"
 #include "vault/Vault.h"
 
 #include <QLoggingCategory>
@@ -16,14 +17,56 @@ namespace cortex::api {
 
 namespace {
 
-QJsonObject sealStatus(vault::Vault &vault)
+void unsealWithPassword(ApiContext &ctx, HttpRequest &request, const JsonReader &body)
 {
-    return {{QStringLiteral("initialized"), vault.isInitialized()},
-            {QStringLiteral("sealed"), vault.isSealed()},
-            {QStringLiteral("progress"), 0},
-            {QStringLiteral("threshold"), 1},
-            {QStringLiteral("unseal_methods"), QJsonArray{QStringLiteral("password")}},
-            {QStringLiteral("version"), QStringLiteral(CORTEX_VERSION)}};
+    const crypto::SecureBytes password = body.requireSecretString(u"password");
+    if (password.isEmpty())
+        throw ApiError::badRequest(QStringLiteral("invalid_field"),
+                                   QStringLiteral("password must not be empty"));
+    switch (ctx.vault.unsealWithPassword(password.view())) {
+    case vault::Vault::UnsealResult::NotInitialized:
+        throw ApiError::badRequest(QStringLiteral("not_initialized"),
+                                   QStringLiteral("the vault has not been initialized"));
+    case vault::Vault::UnsealResult::WrongPassword:
+        qCWarning(lcSys).noquote() << request.requestId << "unseal refused: wrong password from"
+                                   << request.peer.toString();
+        throw ApiError::unauthorized(QStringLiteral("invalid_password"),
+                                     QStringLiteral("unseal failed"));
+    case vault::Vault::UnsealResult::Unsealed:
+        qCInfo(lcSys).noquote() << request.requestId << "vault unsealed with a password";
+        request.notes.detail.insert(QStringLiteral("method"), QStringLiteral("password"));
+        break;
+    case vault::Vault::UnsealResult::AlreadyUnsealed:
+        break;
+    }
+}
+
+void unsealWithShare(ApiContext &ctx, HttpRequest &request, const JsonReader &body)
+{
+    if (!ctx.vault.isInitialized())
+        throw ApiError::badRequest(QStringLiteral("not_initialized"),
+                                   QStringLiteral("the vault has not been initialized"));
+    const QString text = body.requireString(u"share");
+    const QString nonce = body.optionalString(u"nonce").value_or(QString());
+    if (!ctx.vault.isSealed())
+        return;
+    try {
+        shares::Share share = vault::parseShareOrThrow(text);
+        const int index = share.index;
+        if (ctx.shareUnseal.submit(std::move(share), nonce, &request)) {
+            // The recovery_boot alarm row stands for this request.
+            request.notes.audited = true;
+            qCWarning(lcSys).noquote()
+                << request.requestId << "vault unsealed with shares (recovery boot)";
+        } else {
+            qCInfo(lcSys).noquote() << request.requestId << "unseal share" << index
+                                    << "accepted from" << request.peer.toString();
+        }
+    } catch (const ApiError &refusal) {
+        qCWarning(lcSys).noquote() << request.requestId << "unseal share refused (" << refusal.code
+                                   << ") from" << request.peer.toString();
+        throw;
+    }
 }
 
 } // namespace
@@ -33,36 +76,35 @@ void registerSysRoutes(http::Router &router, ApiContext &ctx)
     const http::RouteOptions open{.allowedWhileSealed = true, .requiresAdmin = false};
 
     router.add("GET", QStringLiteral("/sys/seal-status"), open,
-               [&ctx](HttpRequest &) { return HttpResponse::json(200, sealStatus(ctx.vault)); });
+               [&ctx](HttpRequest &) { return HttpResponse::json(200, sealStatus(ctx)); });
 
-    // Audited once unsealed; a refused attempt while sealed has no key to write a row with,
-    // so it goes to the server log.
+    // {password} | {share, nonce?} | {reset: true}. Audited once unsealed; a refused attempt
+    // while sealed has no key to write a row with, so it goes to the server log.
     router.add("POST", QStringLiteral("/sys/unseal"), audited(open, "unseal"),
                [&ctx](HttpRequest &request) {
-                   const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
-                   body.rejectUnknownFields({u"password"});
-                   const crypto::SecureBytes password = body.requireSecretString(u"password");
-                   if (password.isEmpty())
+                   const JsonReader body = JsonReader::parse(request.body);
+                   body.rejectUnknownFields({u"password", u"share", u"nonce", u"reset"});
+                   const bool reset = body.optionalBool(u"reset").value_or(false);
+                   const bool hasPassword = body.object().contains(u"password");
+                   const bool hasShare = body.object().contains(u"share");
+                   if (hasPassword && hasShare)
                        throw ApiError::badRequest(QStringLiteral("invalid_field"),
-                                                  QStringLiteral("password must not be empty"));
-                   switch (ctx.vault.unsealWithPassword(password.view())) {
-                   case vault::Vault::UnsealResult::NotInitialized:
-                       throw ApiError::badRequest(
-                           QStringLiteral("not_initialized"),
-                           QStringLiteral("the vault has not been initialized"));
-                   case vault::Vault::UnsealResult::WrongPassword:
-                       qCWarning(lcSys).noquote()
-                           << request.requestId << "unseal refused: wrong password from"
-                           << request.peer.toString();
-                       throw ApiError::unauthorized(QStringLiteral("invalid_password"),
-                                                    QStringLiteral("unseal failed"));
-                   case vault::Vault::UnsealResult::Unsealed:
-                       qCInfo(lcSys).noquote() << request.requestId << "vault unsealed";
-                       break;
-                   case vault::Vault::UnsealResult::AlreadyUnsealed:
-                       break;
+                                                  QStringLiteral("give a password or a share, "
+                                                                 "not both"));
+                   if (reset) {
+                       if (hasPassword || hasShare)
+                           throw ApiError::badRequest(
+                               QStringLiteral("invalid_field"),
+                               QStringLiteral("reset discards the progress; give it alone"));
+                       ctx.shareUnseal.reset();
+                       request.notes.detail.insert(QStringLiteral("reset"), true);
+                       return HttpResponse::json(200, sealStatus(ctx));
                    }
-                   return HttpResponse::json(200, sealStatus(ctx.vault));
+                   if (hasShare)
+                       unsealWithShare(ctx, request, body);
+                   else
+                       unsealWithPassword(ctx, request, body);
+                   return HttpResponse::json(200, sealStatus(ctx));
                });
 
     router.add("POST", QStringLiteral("/sys/seal"),
@@ -76,11 +118,11 @@ void registerSysRoutes(http::Router &router, ApiContext &ctx)
                    }
                    ctx.vault.seal();
                    qCInfo(lcSys).noquote() << request.requestId << "vault sealed by admin";
-                   return HttpResponse::json(200, sealStatus(ctx.vault));
+                   return HttpResponse::json(200, sealStatus(ctx));
                });
 
     router.add("GET", QStringLiteral("/health"), open, [&ctx](HttpRequest &) {
-        QJsonObject status = sealStatus(ctx.vault);
+        QJsonObject status = sealStatus(ctx);
         if (ctx.vault.isSealed()) {
             status.insert(QStringLiteral("error"), QStringLiteral("vault is sealed"));
             status.insert(QStringLiteral("error_code"), QStringLiteral("sealed"));

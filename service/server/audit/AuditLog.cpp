@@ -4,6 +4,7 @@
 #include "access/ServerKeys.h"
 #include "audit/AuditRows.h"
 #include "audit/ExportFormat.h"
+#include "crypto/Aead.h"
 #include "crypto/ConstantTime.h"
 #include "crypto/Hash.h"
 #include "http/HttpMessage.h"
@@ -168,13 +169,43 @@ const crypto::SecureBytes &AuditLog::macKey()
 {
     if (m_vault.isSealed())
         throw protocol::ApiError::sealed();
+    // A root-KEK rotation changes the version without a seal: derive the new epoch's key then.
     if (m_macKey.isEmpty() || m_macKeyVersion != m_vault.kekVersion()) {
-        QByteArray key = crypto::hmacSha256(m_vault.rootKey(), QByteArrayView(MacKeyLabel));
-        m_macKey = crypto::SecureBytes::copyOf(key);
-        crypto::wipe(key);
+        m_macKey = deriveMacKey(m_vault.rootKey());
         m_macKeyVersion = m_vault.kekVersion();
     }
     return m_macKey;
+}
+
+crypto::SecureBytes AuditLog::deriveMacKey(const crypto::SecureBytes &rootKey)
+{
+    QByteArray key = crypto::hmacSha256(rootKey, QByteArrayView(MacKeyLabel));
+    crypto::SecureBytes secure = crypto::SecureBytes::copyOf(key);
+    crypto::wipe(key);
+    return secure;
+}
+
+QByteArray AuditLog::macKeyAad(int macKeyId, int kekVersion)
+{
+    return "audit_mac_keys|" + QByteArray::number(macKeyId) + '|' + QByteArray::number(kekVersion);
+}
+
+std::optional<crypto::SecureBytes> AuditLog::macKeyFor(int macKeyId)
+{
+    const crypto::SecureBytes &current = macKey(); // throws sealed
+    if (macKeyId == m_macKeyVersion)
+        return current.clone();
+    QSqlQuery q = m_db.exec(
+        QStringLiteral("SELECT wrapped_key, kek_version FROM audit_mac_keys WHERE mac_key_id = ?"),
+        {macKeyId});
+    if (!q.next())
+        return std::nullopt;
+    std::optional<crypto::SecureBytes> key = crypto::aead::open(
+        m_vault.rootKey(), q.value(0).toByteArray(), macKeyAad(macKeyId, q.value(1).toInt()));
+    if (!key)
+        qCCritical(lcAudit).noquote() << "the audit MAC key of epoch" << macKeyId
+                                      << "does not open under the current root KEK";
+    return key;
 }
 
 AuditLog::Tail AuditLog::readTail()
@@ -348,9 +379,12 @@ void AuditLog::requireAuthenticRow(qint64 seq)
         return; // the anchor checkpoint of a fully pruned log: already signed
     const AuditRecord row = auditRecordFrom(q);
     bool authentic = crypto::constantTimeEquals(computeEntryHash(row), row.entryHash);
-    if (authentic && row.macKeyId == m_vault.kekVersion())
+    if (authentic) {
+        // Each row against its own epoch's key: a row from before a root-KEK rotation too.
+        const std::optional<crypto::SecureBytes> key = macKeyFor(row.macKeyId);
         authentic =
-            crypto::constantTimeEquals(computeEntryHmac(macKey().view(), row), row.entryHmac);
+            key && crypto::constantTimeEquals(computeEntryHmac(key->view(), row), row.entryHmac);
+    }
     if (!authentic) {
         qCCritical(lcAudit).noquote()
             << "audit row" << seq << "fails its hash or HMAC check; refusing to sign it";
@@ -386,9 +420,18 @@ std::optional<Checkpoint> AuditLog::checkpointNow()
 VerifyResult AuditLog::verify()
 {
     ChainVerifier::Keys keys;
-    // Rows name the KEK version their HMAC key came from; this process holds the current one.
-    // (KEK rotation keeps older audit keys: see vault/ and issue 5.)
+    // Rows name the KEK version their HMAC key came from: the current epoch's key and every
+    // older one that root-KEK rotations kept (a row whose key is missing fails verification).
     keys.macKeys.insert(m_vault.kekVersion(), macKey().view().toByteArray());
+    {
+        QSqlQuery q = m_db.exec(QStringLiteral("SELECT mac_key_id FROM audit_mac_keys"));
+        QList<int> ids;
+        while (q.next())
+            ids.append(q.value(0).toInt());
+        for (const int id : ids)
+            if (const std::optional<crypto::SecureBytes> key = macKeyFor(id))
+                keys.macKeys.insert(id, key->view().toByteArray());
+    }
     keys.publicKey = [this](const QString &kid) {
         return m_serverKeys.publicKeyOfAnyAge(kid);
     };

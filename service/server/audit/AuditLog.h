@@ -110,6 +110,16 @@ public:
     // "cortex-vault/audit-hmac-v1"), kept in secure memory while unsealed. Throws sealed().
     const crypto::SecureBytes &macKey();
 
+    // The HMAC key of rows with this mac_key_id (the KEK version whose root KEK derived it): the
+    // current one as macKey(), an older epoch's unwrapped from audit_mac_keys, where root-KEK
+    // rotation keeps it sealed under the current root KEK. nullopt when none is known. Throws
+    // sealed().
+    std::optional<crypto::SecureBytes> macKeyFor(int macKeyId);
+    // HMAC-SHA256(rootKey, "cortex-vault/audit-hmac-v1"): the MAC key of one KEK epoch.
+    static crypto::SecureBytes deriveMacKey(const crypto::SecureBytes &rootKey);
+    // The AAD of an older epoch's MAC key in audit_mac_keys: audit_mac_keys|<id>|<kek_version>.
+    static QByteArray macKeyAad(int macKeyId, int kekVersion);
+
 Q_SIGNALS:
     // After the transaction that holds the row committed.
     void appended(qint64 seq, const QString &action, const QString &status);

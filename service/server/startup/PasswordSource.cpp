@@ -32,7 +32,8 @@ bool readFile(const QString &path, PasswordLookup *result)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        result->error = QStringLiteral("cannot read the password file %1: %2").arg(path, file.errorString());
+        result->error =
+            QStringLiteral("cannot read the password file %1: %2").arg(path, file.errorString());
         return false;
     }
     QByteArray content = file.read(MaxPasswordBytes + 3);
@@ -40,7 +41,9 @@ bool readFile(const QString &path, PasswordLookup *result)
     if (result->password.size() > MaxPasswordBytes) {
         // Never cut a password short: the cut one would become the real one.
         result->password.clear();
-        result->error = QStringLiteral("the password in %1 is longer than %2 bytes").arg(path).arg(MaxPasswordBytes);
+        result->error = QStringLiteral("the password in %1 is longer than %2 bytes")
+                            .arg(path)
+                            .arg(MaxPasswordBytes);
         return false;
     }
     if (result->password.isEmpty())
@@ -82,7 +85,7 @@ crypto::SecureBytes readHiddenLine(const QString &prompt, bool *tooLong)
         QByteArrayView(reinterpret_cast<const char *>(buffer.data()), qsizetype(length)));
 }
 
-PasswordLookup findPassword(const ServerOptions &options, bool confirm)
+PasswordLookup findPassword(const ServerOptions &options, bool confirm, bool useTerminal)
 {
     PasswordLookup result;
     if (qEnvironmentVariableIsSet("CORTEX_KEK_PASSWORD")) {
@@ -101,18 +104,20 @@ PasswordLookup findPassword(const ServerOptions &options, bool confirm)
         return result;
     }
     const QString credentials = qEnvironmentVariable("CREDENTIALS_DIRECTORY");
-    if (!credentials.isEmpty() && QFile::exists(QDir(credentials).filePath(QStringLiteral("kek-password")))) {
+    if (!credentials.isEmpty() &&
+        QFile::exists(QDir(credentials).filePath(QStringLiteral("kek-password")))) {
         result.origin = QStringLiteral("$CREDENTIALS_DIRECTORY/kek-password");
         readFile(QDir(credentials).filePath(QStringLiteral("kek-password")), &result);
         return result;
     }
-    if (!isatty(STDIN_FILENO))
+    if (!useTerminal || !isatty(STDIN_FILENO))
         return result; // no source: the caller decides (stay sealed / wait)
     result.origin = QStringLiteral("terminal");
     bool tooLong = false;
-    result.password = readHiddenLine(confirm ? QStringLiteral("[cortex-server] Choose the unseal password: ")
-                                             : QStringLiteral("[cortex-server SEALED] Unseal password: "),
-                                     &tooLong);
+    result.password =
+        readHiddenLine(confirm ? QStringLiteral("[cortex-server] Choose the unseal password: ")
+                               : QStringLiteral("[cortex-server SEALED] Unseal password: "),
+                       &tooLong);
     if (tooLong) {
         result.password.clear();
         result.error = QStringLiteral("the password is longer than %1 bytes").arg(MaxPasswordBytes);

@@ -20,7 +20,8 @@ struct PasswordLookup
 // (systemd LoadCredential), and the terminal when stdin is one (no echo; asked twice when
 // `confirm`, e.g. on first initialisation). Passwords are bytes as given: no trimming, except
 // that one trailing newline of a file is dropped.
-PasswordLookup findPassword(const ServerOptions &options, bool confirm);
+// With `useTerminal` false the terminal is never asked (the caller asks for shares there).
+PasswordLookup findPassword(const ServerOptions &options, bool confirm, bool useTerminal = true);
 
 // Reads one line from the terminal with echo off, into secure memory. Empty on EOF; sets
 // *tooLong (and returns a prefix that must not be used) past 4096 bytes.

@@ -63,30 +63,42 @@ std::optional<ServerOptions> ServerOptions::parse(const QStringList &arguments, 
         "CREDENTIALS_DIRECTORY (systemd: kek-password)."));
     const QCommandLineOption help = parser.addHelpOption();
     const QCommandLineOption version = parser.addVersionOption();
-    const QCommandLineOption dataDir(QStringLiteral("data-dir"),
-                                     QStringLiteral("Where the vault keeps its store (default ./cortex-data)."),
-                                     QStringLiteral("DIR"));
-    const QCommandLineOption listen(QStringLiteral("listen"),
-                                    QStringLiteral("Address to listen on, HOST:PORT (default 127.0.0.1:3000; port 0 picks a free port)."),
-                                    QStringLiteral("HOST:PORT"));
+    const QCommandLineOption dataDir(
+        QStringLiteral("data-dir"),
+        QStringLiteral("Where the vault keeps its store (default ./cortex-data)."),
+        QStringLiteral("DIR"));
+    const QCommandLineOption listen(
+        QStringLiteral("listen"),
+        QStringLiteral(
+            "Address to listen on, HOST:PORT (default 127.0.0.1:3000; port 0 picks a free port)."),
+        QStringLiteral("HOST:PORT"));
     const QCommandLineOption dev(QStringLiteral("dev"),
-                                 QStringLiteral("Throwaway dev vault: temporary data dir, auto-initialised and unsealed. Nothing is kept."));
-    const QCommandLineOption passwordFile(QStringLiteral("password-file"),
-                                          QStringLiteral("Read the unseal password from FILE (one trailing newline is ignored)."),
-                                          QStringLiteral("FILE"));
-    parser.addOptions({dataDir, listen, dev, passwordFile});
+                                 QStringLiteral("Throwaway dev vault: temporary data dir, "
+                                                "auto-initialised and unsealed. Nothing is kept."));
+    const QCommandLineOption passwordFile(
+        QStringLiteral("password-file"),
+        QStringLiteral("Read the unseal password from FILE (one trailing newline is ignored)."),
+        QStringLiteral("FILE"));
+    const QCommandLineOption shareFile(
+        QStringLiteral("share-file"),
+        QStringLiteral("Unseal with the share in FILE (either form); repeat once per share, up to "
+                       "the threshold. For headless recovery."),
+        QStringLiteral("FILE"));
+    parser.addOptions({dataDir, listen, dev, passwordFile, shareFile});
     if (!parser.parse(arguments)) {
         *error = parser.errorText();
         return std::nullopt;
     }
     if (parser.isSet(help) || parser.isSet(version)) {
-        QTextStream(stdout) << (parser.isSet(help) ? parser.helpText()
-                                                   : QStringLiteral("cortex-server " CORTEX_VERSION "\n"));
+        QTextStream(stdout) << (parser.isSet(help)
+                                    ? parser.helpText()
+                                    : QStringLiteral("cortex-server " CORTEX_VERSION "\n"));
         *exitNow = true;
         return std::nullopt;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        *error = QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
+        *error =
+            QStringLiteral("unexpected argument: %1").arg(parser.positionalArguments().first());
         return std::nullopt;
     }
 
@@ -103,14 +115,17 @@ std::optional<ServerOptions> ServerOptions::parse(const QStringList &arguments, 
     }
     o.dev = parser.isSet(dev);
     o.passwordFile = parser.value(passwordFile);
+    o.shareFiles = parser.values(shareFile);
     o.tlsCertFile = env("TLS_CERT_FILE");
     o.tlsKeyFile = env("TLS_KEY_FILE");
     o.insecureHttp = truthy(env("INSECURE_HTTP"));
     const QString profile = env("CORTEX_KDF_PROFILE");
     if (!profile.isEmpty()) {
-        const std::optional<crypto::KdfProfile> p = crypto::parseKdfProfile(profile.trimmed().toLower());
+        const std::optional<crypto::KdfProfile> p =
+            crypto::parseKdfProfile(profile.trimmed().toLower());
         if (!p) {
-            *error = QStringLiteral("CORTEX_KDF_PROFILE must be interactive, moderate or sensitive");
+            *error =
+                QStringLiteral("CORTEX_KDF_PROFILE must be interactive, moderate or sensitive");
             return std::nullopt;
         }
         o.kdfProfile = *p;

@@ -15,11 +15,12 @@ struct ServerOptions
     QString dataDir = QStringLiteral("./cortex-data"); // --data-dir / CORTEX_DATA_DIR
     QString listenHost = QStringLiteral("127.0.0.1");  // --listen / CORTEX_LISTEN
     quint16 listenPort = 3000;
-    bool dev = false;                                  // --dev
-    QString passwordFile;                              // --password-file
-    QString tlsCertFile;                               // TLS_CERT_FILE
-    QString tlsKeyFile;                                // TLS_KEY_FILE
-    bool insecureHttp = false;                         // INSECURE_HTTP=1
+    bool dev = false;                                             // --dev
+    QString passwordFile;                                         // --password-file
+    QStringList shareFiles;                                       // --share-file (repeatable)
+    QString tlsCertFile;                                          // TLS_CERT_FILE
+    QString tlsKeyFile;                                           // TLS_KEY_FILE
+    bool insecureHttp = false;                                    // INSECURE_HTTP=1
     crypto::KdfProfile kdfProfile = crypto::KdfProfile::Moderate; // CORTEX_KDF_PROFILE
 
     // Parses argv (arguments()[0] is the program) and the environment. On a usage error

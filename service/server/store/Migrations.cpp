@@ -48,6 +48,45 @@ void createNotificationChannels(Database &db)
                            " last_delivery_error TEXT)"));
 }
 
+// Keyslots for issue 5: a password slot wraps the root KEK to an X25519 public key derived from
+// the password (so root-KEK rotation can re-wrap it without the password; public_key is NULL
+// for a slot written before this migration, which is symmetric and upgraded at its next unseal);
+// a shares slot wraps it to the public key of a share key split m-of-n among officers.
+void rebuildKeyslots(Database &db)
+{
+    runAll(db,
+           {
+               QStringLiteral("CREATE TABLE keyslots_v7 ("
+                              " id INTEGER PRIMARY KEY,"
+                              " kind TEXT NOT NULL CHECK (kind IN ('password', 'shares')),"
+                              " kdf_algorithm TEXT,"
+                              " kdf_opslimit INTEGER,"
+                              " kdf_memlimit INTEGER,"
+                              " kdf_salt BLOB,"
+                              " public_key BLOB,"
+                              " share_key_id BLOB,"
+                              " share_threshold INTEGER,"
+                              " share_count INTEGER,"
+                              " wrapped_key BLOB NOT NULL,"
+                              " kek_version INTEGER NOT NULL,"
+                              " created_at TEXT NOT NULL,"
+                              " CHECK (kind <> 'password' OR (kdf_algorithm IS NOT NULL"
+                              "  AND kdf_salt IS NOT NULL)),"
+                              " CHECK (kind <> 'shares' OR (public_key IS NOT NULL"
+                              "  AND share_key_id IS NOT NULL AND share_threshold BETWEEN 2 AND 255"
+                              "  AND share_count BETWEEN share_threshold AND 255)))"),
+               QStringLiteral("INSERT INTO keyslots_v7 (id, kind, kdf_algorithm, kdf_opslimit,"
+                              " kdf_memlimit, kdf_salt, wrapped_key, kek_version, created_at)"
+                              " SELECT id, kind, kdf_algorithm, kdf_opslimit, kdf_memlimit,"
+                              " kdf_salt, wrapped_key, kek_version, created_at FROM keyslots"),
+               QStringLiteral("DROP TABLE keyslots"),
+               QStringLiteral("ALTER TABLE keyslots_v7 RENAME TO keyslots"),
+               // At most one share set at a time.
+               QStringLiteral("CREATE UNIQUE INDEX keyslots_one_share_set ON keyslots (kind)"
+                              " WHERE kind = 'shares'"),
+           });
+}
+
 // BLOB columns hold ciphertext, wrapped keys, salts and hashes. Timestamps are ISO 8601 UTC
 // text with milliseconds, which sorts correctly on every backend.
 const std::vector<Migration> &migrations()
@@ -261,6 +300,19 @@ const std::vector<Migration> &migrations()
                     });
          }},
         {6, createNotificationChannels},
+        {7, rebuildKeyslots},
+        // Root-KEK rotation (issue 5): audit rows name the KEK version whose root KEK derived
+        // their HMAC key (mac_key_id); rotation keeps each older epoch's key here, sealed under
+        // the current root KEK (AAD audit_mac_keys|mac_key_id|kek_version, AuditLog::macKeyAad),
+        // so rows written before it still verify.
+        {8,
+         [](Database &db) {
+             db.exec(QStringLiteral("CREATE TABLE audit_mac_keys ("
+                                    " mac_key_id INTEGER PRIMARY KEY,"
+                                    " wrapped_key BLOB NOT NULL,"
+                                    " kek_version INTEGER NOT NULL,"
+                                    " created_at TEXT NOT NULL)"));
+         }},
     };
     return list;
 }
@@ -279,6 +331,7 @@ void migrate(Database &db)
     QSqlQuery q =
         db.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
     const int current = q.next() ? q.value(0).toInt() : 0;
+    q.finish(); // an unfinished read would keep DROP TABLE (migration 7) from running
     if (current > latestSchemaVersion())
         throw StoreError("the store was written by a newer Cortex Vault (schema " +
                          std::to_string(current) + "); refusing to touch it");

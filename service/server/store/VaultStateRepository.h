@@ -22,7 +22,22 @@ struct PasswordKeyslotRow
 {
     qint64 id = 0;
     crypto::KdfParams kdf;
-    QByteArray wrappedKey; // root KEK sealed under the Argon2id-derived key
+    // X25519 public key of the Argon2id output; empty for a slot from before schema 7, whose
+    // wrapped key is sealed under the Argon2id output itself (symmetric).
+    QByteArray publicKey;
+    QByteArray wrappedKey; // the root KEK, wrapped (crypto::keywrap) to publicKey
+    int kekVersion = 1;
+    QString createdAt;
+};
+
+struct ShareKeyslotRow
+{
+    qint64 id = 0;
+    QByteArray keyId; // shares::keyIdOf(share key): what every share of the set carries
+    int threshold = 0;
+    int shareCount = 0;
+    QByteArray publicKey; // X25519 public key of the share key
+    QByteArray wrappedKey;
     int kekVersion = 1;
     QString createdAt;
 };
@@ -36,8 +51,19 @@ public:
     std::optional<VaultStateRow> state();
     void insertState(const VaultStateRow &row);
 
+    void updateState(const VaultStateRow &row);
+
     std::vector<PasswordKeyslotRow> passwordKeyslots();
     qint64 insertPasswordKeyslot(const PasswordKeyslotRow &row);
+    // Rewrites the slot's public key, wrapped key and KEK version (upgrade, rotation).
+    void rewrapPasswordKeyslot(const PasswordKeyslotRow &row);
+
+    std::optional<ShareKeyslotRow> shareKeyslot();
+    // Replaces the share set, if any, with this one.
+    void replaceShareKeyslot(const ShareKeyslotRow &row);
+    void rewrapShareKeyslot(const ShareKeyslotRow &row);
+
+    void deleteKeyslot(qint64 id);
 
     std::optional<QByteArray> adminTokenHash();
     void setAdminTokenHash(const QByteArray &hash, const QString &createdAt);

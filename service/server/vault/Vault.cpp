@@ -4,22 +4,76 @@
 #include "crypto/Aead.h"
 #include "crypto/ConstantTime.h"
 #include "crypto/Hash.h"
+#include "crypto/KeyWrap.h"
 #include "protocol/ApiError.h"
 #include "store/Database.h"
 #include "store/Timestamps.h"
 #include "store/VaultStateRepository.h"
 
+#include <memory>
+
 namespace cortex::vault {
+
+using protocol::ApiError;
 
 QByteArray passwordKeyslotAad(int kekVersion)
 {
     return "cortex-vault/keyslot/password/kek-v" + QByteArray::number(kekVersion);
 }
 
+QByteArray shareKeyslotAad(const QByteArray &keyId, int kekVersion)
+{
+    return "cortex-vault/keyslot/shares/" + keyId.toHex() + "/kek-v" +
+           QByteArray::number(kekVersion);
+}
+
 QByteArray keyCheckValue(const crypto::SecureBytes &rootKey)
 {
     return crypto::hmacSha256(rootKey, "cortex-vault/key-check/v1");
 }
+
+namespace {
+
+// The slot's secret is the Argon2id output; only its public key is stored.
+store::PasswordKeyslotRow makePasswordSlot(QByteArrayView password, crypto::KdfProfile profile,
+                                           const crypto::SecureBytes &root, int kekVersion,
+                                           const QString &now)
+{
+    store::PasswordKeyslotRow slot;
+    slot.kdf = crypto::KdfParams::forProfile(profile);
+    const crypto::SecureBytes slotSecret = crypto::deriveKey(password, slot.kdf);
+    if (slotSecret.isEmpty())
+        throw std::runtime_error("Argon2id key derivation failed (out of memory?)");
+    slot.publicKey = crypto::keywrap::publicKeyOf(slotSecret);
+    slot.wrappedKey =
+        crypto::keywrap::sealTo(slot.publicKey, root.view(), passwordKeyslotAad(kekVersion));
+    slot.kekVersion = kekVersion;
+    slot.createdAt = now;
+    return slot;
+}
+
+store::ShareKeyslotRow makeShareSlot(const NewShareSet &set, const crypto::SecureBytes &root,
+                                     int kekVersion, const QString &now)
+{
+    store::ShareKeyslotRow slot;
+    slot.keyId = set.info.keyId;
+    slot.threshold = set.info.threshold;
+    slot.shareCount = set.info.shareCount;
+    slot.publicKey = crypto::keywrap::publicKeyOf(set.shareKey);
+    slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, root.view(),
+                                              shareKeyslotAad(slot.keyId, kekVersion));
+    slot.kekVersion = kekVersion;
+    slot.createdAt = now;
+    return slot;
+}
+
+bool isRootKey(const crypto::SecureBytes &candidate, const QByteArray &keyCheck)
+{
+    return candidate.size() == crypto::aead::KeyBytes &&
+           crypto::constantTimeEquals(keyCheckValue(candidate), keyCheck);
+}
+
+} // namespace
 
 Vault::Vault(store::Database &db, const Clock &clock) : m_db(db), m_clock(clock) {}
 
@@ -32,19 +86,13 @@ void Vault::initializeWithPassword(QByteArrayView password, crypto::KdfProfile p
 {
     store::VaultStateRepository repo(m_db);
     if (repo.state())
-        throw protocol::ApiError::conflict(QStringLiteral("already_initialized"),
-                                           QStringLiteral("the vault is already initialized"));
+        throw ApiError::conflict(QStringLiteral("already_initialized"),
+                                 QStringLiteral("the vault is already initialized"));
     crypto::SecureBytes root = crypto::SecureBytes::random(crypto::aead::KeyBytes);
     const int kekVersion = 1;
-    store::PasswordKeyslotRow slot;
-    slot.kdf = crypto::KdfParams::forProfile(profile);
-    const crypto::SecureBytes slotKey = crypto::deriveKey(password, slot.kdf);
-    if (slotKey.isEmpty())
-        throw std::runtime_error("Argon2id key derivation failed (out of memory?)");
-    slot.wrappedKey = crypto::aead::seal(slotKey, root.view(), passwordKeyslotAad(kekVersion));
-    slot.kekVersion = kekVersion;
     const QString now = store::timestamp(m_clock.now());
-    slot.createdAt = now;
+    const store::PasswordKeyslotRow slot =
+        makePasswordSlot(password, profile, root, kekVersion, now);
 
     store::Transaction tx(m_db);
     repo.insertState({kekVersion, keyCheckValue(root), now});
@@ -56,7 +104,87 @@ void Vault::initializeWithPassword(QByteArrayView password, crypto::KdfProfile p
     notify(true);
 }
 
+std::optional<NewShareSet> Vault::initialize(QByteArrayView password, crypto::KdfProfile profile,
+                                             int shareThreshold, int shareCount)
+{
+    store::VaultStateRepository repo(m_db);
+    if (repo.state())
+        throw ApiError::conflict(QStringLiteral("already_initialized"),
+                                 QStringLiteral("the vault is already initialized"));
+    if (password.isEmpty() && shareThreshold == 0)
+        throw ApiError::badRequest(QStringLiteral("invalid_field"),
+                                   QStringLiteral("give a password, a share set, or both"));
+    const crypto::SecureBytes root = crypto::SecureBytes::random(crypto::aead::KeyBytes);
+    const int kekVersion = 1;
+    const QString now = store::timestamp(m_clock.now());
+    std::optional<NewShareSet> set;
+    if (shareThreshold > 0)
+        set = makeShareSet(shareThreshold, shareCount);
+    std::optional<store::PasswordKeyslotRow> passwordSlot;
+    if (!password.isEmpty())
+        passwordSlot = makePasswordSlot(password, profile, root, kekVersion, now);
+
+    store::Transaction tx(m_db);
+    repo.insertState({kekVersion, keyCheckValue(root), now});
+    if (passwordSlot)
+        repo.insertPasswordKeyslot(*passwordSlot);
+    if (set) {
+        set->info.createdAt = now;
+        repo.replaceShareKeyslot(makeShareSlot(*set, root, kekVersion, now));
+    }
+    tx.commit();
+    return set; // the root KEK is zeroised here: the vault stays sealed
+}
+
+std::optional<std::pair<crypto::SecureBytes, qint64>>
+Vault::openWithPassword(QByteArrayView password)
+{
+    store::VaultStateRepository repo(m_db);
+    const std::optional<store::VaultStateRow> state = repo.state();
+    if (!state)
+        return std::nullopt;
+    // A tampered keyslot must not make us spend unbounded memory or time: nothing we write
+    // ever exceeds the "sensitive" profile, so nothing above it is tried.
+    const crypto::KdfParams ceiling = crypto::KdfParams::forProfile(crypto::KdfProfile::Sensitive);
+    for (store::PasswordKeyslotRow &slot : repo.passwordKeyslots()) {
+        if (!slot.kdf.isValid() || slot.kdf.opslimit > ceiling.opslimit ||
+            slot.kdf.memlimit > ceiling.memlimit)
+            continue;
+        const crypto::SecureBytes slotSecret = crypto::deriveKey(password, slot.kdf);
+        if (slotSecret.isEmpty())
+            continue;
+        const QByteArray aad = passwordKeyslotAad(slot.kekVersion);
+        const bool legacy = slot.publicKey.isEmpty();
+        std::optional<crypto::SecureBytes> root =
+            legacy ? crypto::aead::open(slotSecret, slot.wrappedKey, aad)
+                   : crypto::keywrap::openWith(slotSecret, slot.wrappedKey, aad);
+        if (!root || !isRootKey(*root, state->keyCheck))
+            continue;
+        if (legacy) {
+            // Upgrade to the public-key form, which rotation can re-wrap without the password.
+            slot.publicKey = crypto::keywrap::publicKeyOf(slotSecret);
+            slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, root->view(), aad);
+            repo.rewrapPasswordKeyslot(slot);
+        }
+        return std::make_pair(std::move(*root), slot.id);
+    }
+    return std::nullopt;
+}
+
 Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
+{
+    if (!isSealed())
+        return UnsealResult::AlreadyUnsealed;
+    const std::optional<store::VaultStateRow> state = store::VaultStateRepository(m_db).state();
+    if (!state)
+        return UnsealResult::NotInitialized;
+    auto opened = openWithPassword(password);
+    if (opened && adoptIfValid(std::move(opened->first), state->keyCheck, state->kekVersion))
+        return UnsealResult::Unsealed;
+    return UnsealResult::WrongPassword;
+}
+
+Vault::UnsealResult Vault::unsealWithShareKey(const crypto::SecureBytes &shareKey)
 {
     if (!isSealed())
         return UnsealResult::AlreadyUnsealed;
@@ -64,28 +192,149 @@ Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
     const std::optional<store::VaultStateRow> state = repo.state();
     if (!state)
         return UnsealResult::NotInitialized;
-    // A tampered keyslot must not make us spend unbounded memory or time: nothing we write
-    // ever exceeds the "sensitive" profile, so nothing above it is tried.
-    const crypto::KdfParams ceiling = crypto::KdfParams::forProfile(crypto::KdfProfile::Sensitive);
-    for (const store::PasswordKeyslotRow &slot : repo.passwordKeyslots()) {
-        if (!slot.kdf.isValid() || slot.kdf.opslimit > ceiling.opslimit ||
-            slot.kdf.memlimit > ceiling.memlimit)
-            continue;
-        const crypto::SecureBytes slotKey = crypto::deriveKey(password, slot.kdf);
-        if (slotKey.isEmpty())
-            continue;
-        std::optional<crypto::SecureBytes> root =
-            crypto::aead::open(slotKey, slot.wrappedKey, passwordKeyslotAad(slot.kekVersion));
-        if (root && adoptIfValid(std::move(*root), state->keyCheck, state->kekVersion))
-            return UnsealResult::Unsealed;
-    }
+    const std::optional<store::ShareKeyslotRow> slot = repo.shareKeyslot();
+    if (!slot)
+        return UnsealResult::WrongPassword;
+    std::optional<crypto::SecureBytes> root = crypto::keywrap::openWith(
+        shareKey, slot->wrappedKey, shareKeyslotAad(slot->keyId, slot->kekVersion));
+    if (root && adoptIfValid(std::move(*root), state->keyCheck, state->kekVersion))
+        return UnsealResult::Unsealed;
     return UnsealResult::WrongPassword;
+}
+
+std::optional<ShareSetInfo> Vault::shareSet()
+{
+    const std::optional<store::ShareKeyslotRow> slot =
+        store::VaultStateRepository(m_db).shareKeyslot();
+    if (!slot)
+        return std::nullopt;
+    return ShareSetInfo{slot->keyId, slot->threshold, slot->shareCount, slot->createdAt};
+}
+
+int Vault::passwordSlotCount()
+{
+    return int(store::VaultStateRepository(m_db).passwordKeyslots().size());
+}
+
+bool Vault::opensShareSlot(const crypto::SecureBytes &shareKey)
+{
+    store::VaultStateRepository repo(m_db);
+    const std::optional<store::VaultStateRow> state = repo.state();
+    const std::optional<store::ShareKeyslotRow> slot = repo.shareKeyslot();
+    if (!state || !slot)
+        return false;
+    const std::optional<crypto::SecureBytes> root = crypto::keywrap::openWith(
+        shareKey, slot->wrappedKey, shareKeyslotAad(slot->keyId, slot->kekVersion));
+    return root && isRootKey(*root, state->keyCheck);
+}
+
+void Vault::installShareSet(const NewShareSet &set)
+{
+    const crypto::SecureBytes &root = rootKey();
+    store::VaultStateRepository(m_db).replaceShareKeyslot(
+        makeShareSlot(set, root, m_kekVersion, store::timestamp(m_clock.now())));
+}
+
+bool Vault::changePassword(QByteArrayView current, QByteArrayView replacement,
+                           crypto::KdfProfile profile)
+{
+    store::VaultStateRepository repo(m_db);
+    const std::optional<store::VaultStateRow> state = repo.state();
+    if (!state)
+        return false;
+    auto opened = openWithPassword(current);
+    if (!opened)
+        return false;
+    const store::PasswordKeyslotRow slot = makePasswordSlot(
+        replacement, profile, opened->first, state->kekVersion, store::timestamp(m_clock.now()));
+    store::Transaction tx(m_db);
+    repo.deleteKeyslot(opened->second);
+    repo.insertPasswordKeyslot(slot);
+    tx.commit();
+    return true;
+}
+
+void Vault::replacePasswords(QByteArrayView replacement, crypto::KdfProfile profile)
+{
+    const crypto::SecureBytes &root = rootKey();
+    store::VaultStateRepository repo(m_db);
+    const store::PasswordKeyslotRow slot =
+        makePasswordSlot(replacement, profile, root, m_kekVersion, store::timestamp(m_clock.now()));
+    store::Transaction tx(m_db);
+    for (const store::PasswordKeyslotRow &old : repo.passwordKeyslots())
+        repo.deleteKeyslot(old.id);
+    repo.insertPasswordKeyslot(slot);
+    tx.commit();
+}
+
+RootKeyRotation Vault::rotateRootKey(const RewrapTables &rewrap, SharesOnRotation shares)
+{
+    const crypto::SecureBytes &oldRoot = rootKey();
+    store::VaultStateRepository repo(m_db);
+    std::vector<store::PasswordKeyslotRow> passwordSlots = repo.passwordKeyslots();
+    for (const store::PasswordKeyslotRow &slot : passwordSlots) {
+        if (slot.publicKey.isEmpty())
+            throw ApiError::conflict(
+                QStringLiteral("keyslot_needs_upgrade"),
+                QStringLiteral("a password keyslot from an older version cannot be re-wrapped "
+                               "without its password: unseal once with that password, then "
+                               "rotate"));
+    }
+    RootKeyRotation result;
+    result.oldVersion = m_kekVersion;
+    result.newVersion = m_kekVersion + 1;
+    auto newRoot =
+        std::make_shared<crypto::SecureBytes>(crypto::SecureBytes::random(crypto::aead::KeyBytes));
+
+    store::Transaction tx(m_db);
+    rewrap(oldRoot, result.oldVersion, *newRoot, result.newVersion);
+    for (store::PasswordKeyslotRow &slot : passwordSlots) {
+        slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, newRoot->view(),
+                                                  passwordKeyslotAad(result.newVersion));
+        slot.kekVersion = result.newVersion;
+        repo.rewrapPasswordKeyslot(slot);
+        ++result.passwordSlotsRewrapped;
+    }
+    if (std::optional<store::ShareKeyslotRow> slot = repo.shareKeyslot()) {
+        const QString set =
+            QStringLiteral("share set %1").arg(QString::fromLatin1(slot->keyId.toHex()));
+        if (shares == SharesOnRotation::Keep || passwordSlots.empty()) {
+            slot->wrappedKey = crypto::keywrap::sealTo(
+                slot->publicKey, newRoot->view(), shareKeyslotAad(slot->keyId, result.newVersion));
+            slot->kekVersion = result.newVersion;
+            repo.rewrapShareKeyslot(*slot);
+            result.sharesNote =
+                shares == SharesOnRotation::Keep
+                    ? QStringLiteral("%1 was re-wrapped and its shares still unseal (keep_shares).")
+                          .arg(set)
+                    : QStringLiteral("%1 was kept: it is the only way to unseal this vault. "
+                                     "Replace it with a rekey if its shares may be exposed.")
+                          .arg(set);
+        } else {
+            repo.deleteKeyslot(slot->id);
+            result.sharesInvalidated = true;
+            result.sharesNote =
+                QStringLiteral("%1 no longer unseals: its shares are invalid. Create a new share "
+                               "set with POST /sys/rekey/init.")
+                    .arg(set);
+        }
+    }
+    repo.updateState({result.newVersion, keyCheckValue(*newRoot), QString()});
+    // The swap waits for the commit: until then every reader still sees the old key, and a
+    // rolled-back rotation leaves it in place.
+    const int newVersion = result.newVersion;
+    m_db.afterCommit([this, newRoot, newVersion] {
+        m_rootKey = std::move(*newRoot);
+        m_kekVersion = newVersion;
+        notify(true);
+    });
+    tx.commit();
+    return result;
 }
 
 bool Vault::adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion)
 {
-    if (candidate.size() != crypto::aead::KeyBytes ||
-        !crypto::constantTimeEquals(keyCheckValue(candidate), keyCheck))
+    if (!isRootKey(candidate, keyCheck))
         return false;
     m_rootKey = std::move(candidate);
     m_kekVersion = kekVersion;
@@ -103,7 +352,7 @@ void Vault::seal()
 const crypto::SecureBytes &Vault::rootKey() const
 {
     if (isSealed())
-        throw protocol::ApiError::sealed();
+        throw ApiError::sealed();
     return m_rootKey;
 }
 

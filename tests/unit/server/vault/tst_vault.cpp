@@ -4,6 +4,7 @@
 #include "Clock.h"
 #include "crypto/Aead.h"
 #include "crypto/Kdf.h"
+#include "crypto/KeyWrap.h"
 #include "protocol/ApiError.h"
 #include "store/Database.h"
 #include "store/VaultStateRepository.h"
@@ -269,11 +270,13 @@ void TestVault::keyslotStoresProfileParameters()
     QVERIFY(slot.kdf.salt != QByteArray(slot.kdf.salt.size(), '\0'));
     QCOMPARE(slot.kekVersion, 1);
 
-    // The wrapped key is what Argon2id with exactly these stored parameters unwraps.
+    // The wrapped key is what Argon2id with exactly these stored parameters unwraps: its output
+    // is the X25519 secret whose public key the slot stores.
     const crypto::SecureBytes slotKey = crypto::deriveKey(Password, slot.kdf);
     QVERIFY(!slotKey.isEmpty());
-    const std::optional<crypto::SecureBytes> root =
-        crypto::aead::open(slotKey, slot.wrappedKey, vault::passwordKeyslotAad(slot.kekVersion));
+    QCOMPARE(slot.publicKey, crypto::keywrap::publicKeyOf(slotKey));
+    const std::optional<crypto::SecureBytes> root = crypto::keywrap::openWith(
+        slotKey, slot.wrappedKey, vault::passwordKeyslotAad(slot.kekVersion));
     QVERIFY(root.has_value());
     QCOMPARE(vault::keyCheckValue(*root), store::VaultStateRepository(*m_db).state()->keyCheck);
 }
