@@ -8,12 +8,9 @@
 #include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QRegularExpression>
-#include <QSqlError>
-#include <QSqlQuery>
 #include <QSqlRecord>
 #include <QSslConfiguration>
 #include <QTest>
-#include <QUuid>
 #include <algorithm>
 #include <csignal>
 #include <sys/stat.h>
@@ -291,55 +288,36 @@ QByteArray ServerProcess::printedAdminToken() const
 // ---- the store file -----------------------------------------------------------------------
 
 StoreFile::StoreFile(const QString &dataDir)
-    : m_name(QStringLiteral("e2e-") + QUuid::createUuid().toString(QUuid::WithoutBraces))
 {
     const QString path = dataDir + QStringLiteral("/cortex.db");
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
     // Never create a store: the server must have made it.
     if (!QFileInfo(path).isFile()) {
         m_error = path + QStringLiteral(" does not exist");
         return;
     }
-    db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=10000"));
-    if (!db.open())
-        m_error = db.lastError().text();
+    m_connection = std::make_unique<cortex::test::SideConnection>(path, 10000);
+    if (!m_connection->isOpen())
+        m_error = m_connection->error();
 }
 
-StoreFile::~StoreFile()
-{
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_name, false);
-        if (db.isOpen())
-            db.close();
-    }
-    QSqlDatabase::removeDatabase(m_name);
-}
+StoreFile::~StoreFile() = default;
 
 bool StoreFile::isOpen() const
 {
-    return QSqlDatabase::database(m_name, false).isOpen();
+    return m_connection && m_connection->isOpen();
 }
 
 std::vector<QVariantList> StoreFile::query(const QString &sql, const QVariantList &values)
 {
     std::vector<QVariantList> rows;
-    QSqlQuery q(QSqlDatabase::database(m_name, false));
-    q.setForwardOnly(true);
-    if (!q.prepare(sql)) {
-        m_error = q.lastError().text();
+    if (!m_connection)
         return rows;
-    }
-    for (const QVariant &v : values)
-        q.addBindValue(v);
-    if (!q.exec()) {
-        m_error = q.lastError().text();
-        return rows;
-    }
-    while (q.next()) {
+    const QList<QSqlRecord> records = m_connection->rows(sql, values);
+    m_error = m_connection->error();
+    for (const QSqlRecord &record : records) {
         QVariantList row;
-        for (int i = 0; i < q.record().count(); ++i)
-            row << q.value(i);
+        for (int i = 0; i < record.count(); ++i)
+            row << record.value(i);
         rows.push_back(row);
     }
     return rows;
@@ -347,19 +325,14 @@ std::vector<QVariantList> StoreFile::query(const QString &sql, const QVariantLis
 
 bool StoreFile::updateOne(const QString &sql, const QVariantList &values)
 {
-    QSqlQuery q(QSqlDatabase::database(m_name, false));
-    if (!q.prepare(sql)) {
-        m_error = q.lastError().text();
+    if (!m_connection)
+        return false;
+    if (!m_connection->exec(sql, values)) {
+        m_error = m_connection->error();
         return false;
     }
-    for (const QVariant &v : values)
-        q.addBindValue(v);
-    if (!q.exec()) {
-        m_error = q.lastError().text();
-        return false;
-    }
-    if (q.numRowsAffected() != 1) {
-        m_error = QStringLiteral("changed %1 rows, not 1").arg(q.numRowsAffected());
+    if (m_connection->changedRows() != 1) {
+        m_error = QStringLiteral("changed %1 rows, not 1").arg(m_connection->changedRows());
         return false;
     }
     return true;

@@ -3,6 +3,8 @@
 // and byte searches over a data directory.
 #pragma once
 
+#include "SideConnection.h"
+
 #include <QByteArray>
 #include <QJsonArray>
 #include <QJsonObject>
@@ -10,13 +12,13 @@
 #include <QNetworkReply>
 #include <QObject>
 #include <QProcess>
-#include <QSqlDatabase>
 #include <QSslCertificate>
 #include <QStringList>
 #include <QUrl>
 #include <QVariantList>
 #include <csignal>
 #include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -144,7 +146,7 @@ private:
     QByteArray m_all;
 };
 
-// A QSQLITE connection of its own to DATA_DIR/cortex.db; closed and removed on destruction.
+// A connection of its own (SideConnection) to DATA_DIR/cortex.db.
 // Write through it only while the server is stopped; reading while it runs is fine (WAL).
 class StoreFile
 {
@@ -163,7 +165,7 @@ public:
     QString lastError() const { return m_error; }
 
 private:
-    QString m_name;
+    std::unique_ptr<cortex::test::SideConnection> m_connection; // null when there is no store
     QString m_error;
 };
 

@@ -246,6 +246,7 @@ void TestKeyRotation::rowThatDoesNotOpenChangesNothing()
     QVERIFY(side.exec(str("UPDATE secret_versions SET wrapped_dek = ? WHERE secret_id = ? AND"
                           " version = 1"),
                       {broken, id}));
+    QCOMPARE(side.changedRows(), 1);
     const HttpReply refused = rotate();
     CHECK_ERROR(refused, 500, "rotation_failed");
     QVERIFY2(refused.object().value(str("error")).toString().contains(id),
@@ -259,6 +260,7 @@ void TestKeyRotation::rowThatDoesNotOpenChangesNothing()
     QVERIFY(side.exec(str("UPDATE secret_versions SET wrapped_dek = ? WHERE secret_id = ? AND"
                           " version = 1"),
                       {original, id}));
+    QCOMPARE(side.changedRows(), 1);
     checkEverything("after a refused rotation");
     const HttpReply r = rotate();
     CHECK_STATUS(r, 200);

@@ -3,6 +3,7 @@
 #include "api/Routes.h"
 #include "vault/Rekey.h"
 #include "vault/ShareQuorum.h"
+#include "vault/ShareSet.h"
 
 namespace cortex::api {
 
@@ -32,11 +33,7 @@ void registerRekeyRoutes(http::Router &router, ApiContext &ctx)
                        {u"secret_shares", u"secret_threshold", u"require_verification"});
                    const qint64 count = body.requireInt(u"secret_shares");
                    const qint64 threshold = body.requireInt(u"secret_threshold");
-                   if (threshold < 2 || threshold > 255 || count < threshold || count > 255)
-                       throw ApiError::badRequest(
-                           QStringLiteral("invalid_field"),
-                           QStringLiteral("secret_threshold must be 2..255 "
-                                          "and secret_shares threshold..255"));
+                   vault::requireShareSetBounds(threshold, count); // before narrowing
                    const QJsonObject result =
                        ctx.rekey.begin(int(threshold), int(count),
                                        body.optionalBool(u"require_verification").value_or(false));

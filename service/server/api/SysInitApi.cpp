@@ -31,11 +31,8 @@ void registerSysInitRoutes(http::Router &router, ApiContext &ctx)
             throw ApiError::badRequest(QStringLiteral("missing_field"),
                                        QStringLiteral("secret_shares and secret_threshold go "
                                                       "together"));
-        if (threshold &&
-            (*threshold < 2 || *threshold > 255 || *count < *threshold || *count > 255))
-            throw ApiError::badRequest(QStringLiteral("invalid_field"),
-                                       QStringLiteral("secret_threshold must be 2..255 and "
-                                                      "secret_shares threshold..255"));
+        if (threshold)
+            vault::requireShareSetBounds(*threshold, *count);
         crypto::SecureBytes password;
         if (body.object().contains(u"password")) {
             password = body.requireSecretString(u"password");

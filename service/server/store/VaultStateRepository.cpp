@@ -48,6 +48,13 @@ std::vector<PasswordKeyslotRow> VaultStateRepository::passwordKeyslots()
     return rows;
 }
 
+int VaultStateRepository::passwordKeyslotCount()
+{
+    QSqlQuery q =
+        m_db.exec(QStringLiteral("SELECT COUNT(*) FROM keyslots WHERE kind = 'password'"));
+    return q.next() ? q.value(0).toInt() : 0;
+}
+
 qint64 VaultStateRepository::insertPasswordKeyslot(const PasswordKeyslotRow &row)
 {
     QSqlQuery q = m_db.exec(

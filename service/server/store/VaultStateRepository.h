@@ -54,6 +54,7 @@ public:
     void updateState(const VaultStateRow &row);
 
     std::vector<PasswordKeyslotRow> passwordKeyslots();
+    int passwordKeyslotCount(); // without reading the slots (seal status, /health)
     qint64 insertPasswordKeyslot(const PasswordKeyslotRow &row);
     // Rewrites the slot's public key, wrapped key and KEK version (upgrade, rotation).
     void rewrapPasswordKeyslot(const PasswordKeyslotRow &row);

@@ -31,15 +31,15 @@ QJsonObject Rekey::begin(int threshold, int count, bool requireVerification)
         throw ApiError::conflict(QStringLiteral("rekey_in_progress"),
                                  QStringLiteral("a rekey is already in progress: finish or cancel "
                                                 "it (DELETE /sys/rekey/init)"));
-    (void)m_vault.rootKey();                            // throws while sealed
-    NewShareSet probe = makeShareSet(threshold, count); // validates the bounds now
+    (void)m_vault.rootKey(); // throws while sealed
+    requireShareSetBounds(threshold, count);
     m_threshold = threshold;
     m_count = count;
     m_requireVerification = requireVerification;
     m_nonce = crypto::randomToken(u"", 16);
     const std::optional<ShareSetInfo> current = m_vault.shareSet();
     if (!current) {
-        m_pending = std::move(probe);
+        m_pending = makeShareSet(threshold, count);
         return handOut();
     }
     m_stage = Stage::CollectingCurrent;
@@ -55,7 +55,7 @@ QJsonObject Rekey::update(const QString &nonce, shares::Share share)
     if (nonce != m_nonce)
         throw ApiError::badRequest(QStringLiteral("rekey_nonce_mismatch"),
                                    QStringLiteral("the nonce is not the current rekey's"));
-    std::optional<crypto::SecureBytes> key = m_current.add(std::move(share), m_clock.now());
+    std::optional<crypto::SecureBytes> key = m_current.add(std::move(share));
     if (!key)
         return status();
     if (!m_vault.opensShareSlot(*key)) {
@@ -93,7 +93,7 @@ QJsonObject Rekey::verify(const QString &nonce, shares::Share share)
                                    QStringLiteral("the nonce is not the current verification's"));
     // The new set's key is known; a quorum of its shares combining to it proves the holders
     // wrote their shares down correctly.
-    if (!m_new.add(std::move(share), m_clock.now()))
+    if (!m_new.add(std::move(share)))
         return status();
     return complete();
 }

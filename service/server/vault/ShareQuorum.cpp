@@ -34,10 +34,8 @@ bool ShareQuorum::isActive(const QDateTime &now)
     return true;
 }
 
-std::optional<crypto::SecureBytes> ShareQuorum::add(shares::Share share, const QDateTime &now)
+std::optional<crypto::SecureBytes> ShareQuorum::add(shares::Share share)
 {
-    if (!isActive(now))
-        begin(m_expected, now);
     const QJsonObject where{{QStringLiteral("progress"), progress()},
                             {QStringLiteral("threshold"), threshold()}};
     if (share.keyId != m_expected.keyId)
@@ -63,9 +61,10 @@ std::optional<crypto::SecureBytes> ShareQuorum::add(shares::Share share, const Q
     if (progress() < threshold())
         return std::nullopt;
     std::optional<crypto::SecureBytes> key = combineShares(m_shares);
-    const ShareSetInfo expected = m_expected;
-    reset();
-    m_expected = expected;
+    // The attempt is over either way; the set it was for stays known.
+    m_shares.clear();
+    m_nonce.clear();
+    const ShareSetInfo &expected = m_expected;
     if (!key)
         throw ApiError::badRequest(QStringLiteral("shares_do_not_combine"),
                                    QStringLiteral("the shares did not combine to the key of share "

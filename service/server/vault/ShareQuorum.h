@@ -32,11 +32,12 @@ public:
     int progress() const { return int(m_shares.size()); }
     const ShareSetInfo &expected() const { return m_expected; }
 
-    // Adds a share; when it completes the quorum, returns the combined share key and resets.
+    // Adds a share to the attempt the caller began (and checked with isActive); when it
+    // completes the quorum, returns the combined share key and ends the attempt.
     // Throws ApiError 400: share_wrong_key (another set), share_wrong_threshold, share_duplicate
     // (progress kept); shares_do_not_combine when a full quorum does not combine to the set's key
     // (progress discarded: at least one of the shares was wrong).
-    std::optional<crypto::SecureBytes> add(shares::Share share, const QDateTime &now);
+    std::optional<crypto::SecureBytes> add(shares::Share share);
 
 private:
     int m_timeoutSeconds;

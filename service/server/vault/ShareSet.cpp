@@ -23,12 +23,17 @@ QJsonObject NewShareSet::toJson() const
             {QStringLiteral("shares_groups"), groups}};
 }
 
-NewShareSet makeShareSet(int threshold, int count)
+void requireShareSetBounds(qint64 threshold, qint64 count)
 {
     if (threshold < 2 || threshold > 255 || count < threshold || count > 255)
         throw protocol::ApiError::badRequest(
             QStringLiteral("invalid_field"),
             QStringLiteral("secret_threshold must be 2..255 and secret_shares threshold..255"));
+}
+
+NewShareSet makeShareSet(int threshold, int count)
+{
+    requireShareSetBounds(threshold, count);
     NewShareSet set;
     set.shareKey = crypto::SecureBytes::random(32);
     set.info.keyId = shares::keyIdOf(set.shareKey);

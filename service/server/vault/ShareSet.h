@@ -32,8 +32,11 @@ struct NewShareSet
     QJsonObject toJson() const;
 };
 
-// A random 32-byte share key split m-of-n. Throws ApiError 400 invalid_field unless
-// 2 <= threshold <= count <= 255.
+// Throws ApiError 400 invalid_field unless 2 <= threshold <= count <= 255. Wide types, so
+// that callers check a JSON number before narrowing it.
+void requireShareSetBounds(qint64 threshold, qint64 count);
+
+// A random 32-byte share key split m-of-n. Throws as requireShareSetBounds.
 NewShareSet makeShareSet(int threshold, int count);
 
 // Interpolates the share key from shares of one set (same key id and threshold, distinct

@@ -36,7 +36,7 @@ bool ShareUnseal::submit(shares::Share share, const QString &nonce,
                                    QStringLiteral("the nonce is not the current unseal attempt's "
                                                   "(it was reset or expired)"),
                                    status());
-    std::optional<crypto::SecureBytes> shareKey = m_quorum.add(std::move(share), now);
+    std::optional<crypto::SecureBytes> shareKey = m_quorum.add(std::move(share));
     if (!shareKey)
         return false;
     if (m_vault.unsealWithShareKey(*shareKey) != Vault::UnsealResult::Unsealed)

@@ -84,28 +84,23 @@ bool Vault::isInitialized()
 
 void Vault::initializeWithPassword(QByteArrayView password, crypto::KdfProfile profile)
 {
-    store::VaultStateRepository repo(m_db);
-    if (repo.state())
-        throw ApiError::conflict(QStringLiteral("already_initialized"),
-                                 QStringLiteral("the vault is already initialized"));
-    crypto::SecureBytes root = crypto::SecureBytes::random(crypto::aead::KeyBytes);
-    const int kekVersion = 1;
-    const QString now = store::timestamp(m_clock.now());
-    const store::PasswordKeyslotRow slot =
-        makePasswordSlot(password, profile, root, kekVersion, now);
-
-    store::Transaction tx(m_db);
-    repo.insertState({kekVersion, keyCheckValue(root), now});
-    repo.insertPasswordKeyslot(slot);
-    tx.commit();
-
-    m_rootKey = std::move(root);
-    m_kekVersion = kekVersion;
+    std::optional<NewShareSet> noShares;
+    m_rootKey = createVault(password, profile, 0, 0, &noShares);
+    m_kekVersion = 1;
     notify(true);
 }
 
 std::optional<NewShareSet> Vault::initialize(QByteArrayView password, crypto::KdfProfile profile,
                                              int shareThreshold, int shareCount)
+{
+    std::optional<NewShareSet> set;
+    createVault(password, profile, shareThreshold, shareCount, &set);
+    return set; // the root KEK is zeroised here: the vault stays sealed
+}
+
+crypto::SecureBytes Vault::createVault(QByteArrayView password, crypto::KdfProfile profile,
+                                       int shareThreshold, int shareCount,
+                                       std::optional<NewShareSet> *set)
 {
     store::VaultStateRepository repo(m_db);
     if (repo.state())
@@ -114,12 +109,11 @@ std::optional<NewShareSet> Vault::initialize(QByteArrayView password, crypto::Kd
     if (password.isEmpty() && shareThreshold == 0)
         throw ApiError::badRequest(QStringLiteral("invalid_field"),
                                    QStringLiteral("give a password, a share set, or both"));
-    const crypto::SecureBytes root = crypto::SecureBytes::random(crypto::aead::KeyBytes);
+    crypto::SecureBytes root = crypto::SecureBytes::random(crypto::aead::KeyBytes);
     const int kekVersion = 1;
     const QString now = store::timestamp(m_clock.now());
-    std::optional<NewShareSet> set;
     if (shareThreshold > 0)
-        set = makeShareSet(shareThreshold, shareCount);
+        *set = makeShareSet(shareThreshold, shareCount);
     std::optional<store::PasswordKeyslotRow> passwordSlot;
     if (!password.isEmpty())
         passwordSlot = makePasswordSlot(password, profile, root, kekVersion, now);
@@ -128,12 +122,12 @@ std::optional<NewShareSet> Vault::initialize(QByteArrayView password, crypto::Kd
     repo.insertState({kekVersion, keyCheckValue(root), now});
     if (passwordSlot)
         repo.insertPasswordKeyslot(*passwordSlot);
-    if (set) {
-        set->info.createdAt = now;
-        repo.replaceShareKeyslot(makeShareSlot(*set, root, kekVersion, now));
+    if (*set) {
+        (*set)->info.createdAt = now;
+        repo.replaceShareKeyslot(makeShareSlot(**set, root, kekVersion, now));
     }
     tx.commit();
-    return set; // the root KEK is zeroised here: the vault stays sealed
+    return root;
 }
 
 std::optional<std::pair<crypto::SecureBytes, qint64>>
@@ -213,7 +207,7 @@ std::optional<ShareSetInfo> Vault::shareSet()
 
 int Vault::passwordSlotCount()
 {
-    return int(store::VaultStateRepository(m_db).passwordKeyslots().size());
+    return store::VaultStateRepository(m_db).passwordKeyslotCount();
 }
 
 bool Vault::opensShareSlot(const crypto::SecureBytes &shareKey)

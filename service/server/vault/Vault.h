@@ -118,6 +118,11 @@ private:
             listener(unsealed);
     }
 
+    // The store rows of a new vault (KEK version 1): a password slot if `password` is not
+    // empty, a share set (into *set) if shareThreshold > 0. Returns the root KEK; adopts nothing.
+    crypto::SecureBytes createVault(QByteArrayView password, crypto::KdfProfile profile,
+                                    int shareThreshold, int shareCount,
+                                    std::optional<NewShareSet> *set);
     // The root KEK that `password` opens, and the slot it opened; nullopt when none.
     std::optional<std::pair<crypto::SecureBytes, qint64>> openWithPassword(QByteArrayView password);
     bool adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion);

@@ -7,12 +7,13 @@
 
 namespace cortex::test {
 
-// A second SQLite connection to a running server's store, as an attacker with file access (or
-// a crash) would see it: for tests that edit or inspect rows behind the server's back.
+// A second SQLite connection to a server's store, as an attacker with file access (or a crash)
+// would see it: for tests that edit or inspect rows behind the server's back. Closed and
+// removed on destruction.
 class SideConnection
 {
 public:
-    explicit SideConnection(const QString &path);
+    explicit SideConnection(const QString &path, int busyTimeoutMs = 5000);
     ~SideConnection();
     SideConnection(const SideConnection &) = delete;
     SideConnection &operator=(const SideConnection &) = delete;
@@ -22,6 +23,8 @@ public:
 
     // Runs one statement; false (with error()) when it fails.
     bool exec(const QString &sql, const QVariantList &values = {});
+    // Rows the last successful exec() changed.
+    int changedRows() const { return m_changedRows; }
     QList<QSqlRecord> rows(const QString &sql, const QVariantList &values = {});
     // The first column of the first row, or an invalid QVariant.
     QVariant scalar(const QString &sql, const QVariantList &values = {});
@@ -30,6 +33,7 @@ private:
     QString m_name;
     bool m_open = false;
     QString m_error;
+    int m_changedRows = 0;
 };
 
 } // namespace cortex::test

@@ -6,13 +6,13 @@
 
 namespace cortex::test {
 
-SideConnection::SideConnection(const QString &path)
+SideConnection::SideConnection(const QString &path, int busyTimeoutMs)
 {
     static int counter = 0;
     m_name = QStringLiteral("side-connection-%1").arg(++counter);
     QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
     db.setDatabaseName(path);
-    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=5000"));
+    db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(busyTimeoutMs));
     m_open = db.open();
     if (!m_open)
         m_error = db.lastError().text();
@@ -41,6 +41,7 @@ bool SideConnection::exec(const QString &sql, const QVariantList &values)
         m_error = q.lastError().text();
         return false;
     }
+    m_changedRows = q.numRowsAffected();
     return true;
 }
 
