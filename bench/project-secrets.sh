@@ -99,6 +99,16 @@ start_nginx_same_size "$body_bytes"
 compare_with_nginx "$cortex_target" -H "Authorization: Bearer $project_token"
 print_summary "cortex GET /project/secrets/{p} (5 secrets):" \
               "nginx static (same size):                   "
+# The HTTP floor: the same server answering a route that does not exist (404 from the router:
+# no token, no store, no audit row), same settings. No fetch can be faster than this; the gap
+# between it and nginx is the HTTP stack's, the gap between the fetch and it is the vault's.
+echo
+wrk_expect_errors=1 run_wrk floor "$cortex_url/bench-floor/no-such-route"
+f_rps="$(wrk_rate "$tmp/wrk-floor.txt")"
+f_p99="$(wrk_percentile "$tmp/wrk-floor.txt" 99)"
+echo "cortex HTTP floor (unknown route, 404):      $f_rps req/s, p99 $f_p99 ms"
+echo "ratio floor/nginx: $(awk -v f="$f_rps" -v n="$n_rps" 'BEGIN { printf "%.2f", f / n }')"
+echo "ratio fetch/floor: $(awk -v c="$c_rps" -v f="$f_rps" 'BEGIN { printf "%.2f", (f > 0 ? c / f : 0) }')"
 # The goal of issue 3: above half of nginx's rate with p99 under 2 ms at 32 connections.
 verdict="$(awk -v r="$ratio" -v p="$c_p99" 'BEGIN {
     ok_r = (r > 0.5); ok_p = (p < 2.0)

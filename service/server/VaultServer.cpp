@@ -48,7 +48,13 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
     if (!QDir().mkpath(m_dataDir))
         throw store::StoreError("cannot create the data directory " + m_dataDir.toStdString());
     QFile::setPermissions(m_dataDir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    m_db = std::make_unique<store::Database>(store::Database::openSqlite(m_dataDir));
+    QStringList auditWarnings;
+    const audit::AuditSettings auditSettings =
+        audit::AuditSettings::fromEnvironment(&auditWarnings);
+    for (const QString &warning : auditWarnings)
+        qWarning().noquote() << "audit:" << warning;
+    m_db = std::make_unique<store::Database>(store::Database::openSqlite(
+        m_dataDir, std::chrono::milliseconds(auditSettings.readFlushMilliseconds)));
     m_vault = std::make_unique<vault::Vault>(*m_db, m_clock);
     m_secrets = std::make_unique<vault::SecretService>(*m_db, *m_vault, m_clock);
     m_adminAuth = std::make_unique<api::AdminAuth>(*m_db);
@@ -65,11 +71,6 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
     m_pruneTimer.setInterval(60 * 1000);
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_throttle->prune(); });
     m_pruneTimer.start();
-    QStringList auditWarnings;
-    const audit::AuditSettings auditSettings =
-        audit::AuditSettings::fromEnvironment(&auditWarnings);
-    for (const QString &warning : auditWarnings)
-        qWarning().noquote() << "audit:" << warning;
     m_audit =
         std::make_unique<audit::AuditLog>(*m_db, *m_vault, *m_serverKeys, m_clock, auditSettings);
     m_audit->setSourceAddressResolver([this](const http::HttpRequest &request) {
@@ -213,7 +214,12 @@ audit::AuditEvent refusalEvent(const QString &action, const http::HttpRequest &r
 http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpRequest &request)
 {
     const QString action = QString::fromLatin1(route.options.auditAction);
-    std::optional<store::Transaction> tx(std::in_place, *m_db);
+    // A read changes nothing but its audit row: that row is in the WAL before the answer and
+    // on disk within the flush interval. Everything else is synced before its answer.
+    const store::Durability durability = request.method == "GET"
+                                             ? store::Durability::WithinFlushInterval
+                                             : store::Durability::OnCommit;
+    std::optional<store::Transaction> tx(std::in_place, *m_db, durability);
     try {
         http::HttpResponse response = route.handler(request);
         if (!request.notes.audited && !m_vault->isSealed())

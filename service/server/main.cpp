@@ -1,6 +1,7 @@
 // cortex-server: parses options, hardens the process, starts the vault, runs the event loop.
 #include "startup/Bootstrap.h"
 #include "startup/Hardening.h"
+#include "startup/LogSink.h"
 #include "startup/ServerOptions.h"
 
 #include <QCoreApplication>
@@ -12,11 +13,9 @@ int main(int argc, char *argv[])
     // glibc re-reads /etc/localtime on every timestamp unless TZ is set; log lines need one.
     if (!qEnvironmentVariableIsSet("TZ"))
         qputenv("TZ", ":/etc/localtime");
-    if (!qEnvironmentVariableIsSet("QT_MESSAGE_PATTERN"))
-        qSetMessagePattern(QStringLiteral("%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}debug%{endif}"
-                                          "%{if-info}info%{endif}%{if-warning}warning%{endif}"
-                                          "%{if-critical}critical%{endif}%{if-fatal}fatal%{endif} "
-                                          "%{category}: %{message}"));
+    // Log lines as "2026-11-23T19:29:37.174 info cortex.http: ..." on stderr, in batches;
+    // declared first so that it outlives everything that logs.
+    const cortex::startup::LogSink log;
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("cortex-server"));
     QCoreApplication::setApplicationVersion(QStringLiteral(CORTEX_VERSION));

@@ -23,12 +23,12 @@ void appendText(QByteArray &out, const QString &text)
     appendField(out, QByteArrayView(text.toUtf8()));
 }
 
+} // namespace
+
 QByteArray chainInput(const AuditRecord &record)
 {
     return record.prevHash + canonicalBytes(record);
 }
-
-} // namespace
 
 QByteArray canonicalBytes(const AuditRecord &r)
 {

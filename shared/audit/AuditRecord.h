@@ -49,6 +49,10 @@ QByteArray canonicalBytes(const AuditRecord &record);
 // The all-zero hash the first row of a log chains from.
 QByteArray genesisHash();
 
+// prevHash || canonicalBytes(record): what entry_hash and entry_hmac cover. A caller needing both
+// encodes it once (the encoding costs about as much as a hash).
+QByteArray chainInput(const AuditRecord &record);
+
 // SHA-256(prevHash || canonicalBytes(record)).
 QByteArray computeEntryHash(const AuditRecord &record);
 

@@ -64,10 +64,8 @@ bool ChainVerifier::addRow(const AuditRecord &row)
             row.seq,
             QStringLiteral("row %1 does not chain from row %2").arg(row.seq).arg(m_lastSeq));
     }
-    // The bytes of computeEntryHash()/computeEntryHmac(), encoded once for both: the encoding
-    // costs about as much as a hash.
-    const QByteArray chainInput = row.prevHash + canonicalBytes(row);
-    if (!crypto::constantTimeEquals(crypto::sha256(chainInput), row.entryHash))
+    const QByteArray input = chainInput(row); // once for both checks
+    if (!crypto::constantTimeEquals(crypto::sha256(input), row.entryHash))
         return failAt(row.seq, QStringLiteral("row %1 was altered: its content does not match its "
                                               "entry_hash")
                                    .arg(row.seq));
@@ -77,7 +75,7 @@ bool ChainVerifier::addRow(const AuditRecord &row)
             return failAt(row.seq, QStringLiteral("row %1 names an unknown HMAC key %2")
                                        .arg(row.seq)
                                        .arg(row.macKeyId));
-        if (!crypto::constantTimeEquals(crypto::hmacSha256(*key, chainInput), row.entryHmac))
+        if (!crypto::constantTimeEquals(crypto::hmacSha256(*key, input), row.entryHmac))
             return failAt(row.seq, QStringLiteral("row %1 was altered: its HMAC does not "
                                                   "match")
                                        .arg(row.seq));

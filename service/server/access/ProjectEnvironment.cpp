@@ -7,7 +7,7 @@
 #include "store/GrantRepository.h"
 #include "vault/SecretService.h"
 
-#include <QHash>
+#include <unordered_map>
 
 namespace cortex::access {
 
@@ -44,12 +44,13 @@ std::optional<store::SecretRow> ProjectEnvironment::find(const QString &keyPath,
 
 std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
 {
-    // The project's grants in one query (not two lookups per key): this runs on every fetch.
-    QHash<QString, QString> grantedIds; // key_path -> secret id, in the project's namespace
-    for (const store::GrantRow &g :
-         store::GrantRepository(m_db).forProject(m_auth.project.projectName))
-        if (g.secretNs == m_auth.project.ns)
-            grantedIds.insert(g.keyPath, g.secretId);
+    // The project's grants with their secrets and current envelopes in one query (not one per
+    // key): this runs on every fetch. Keyed by key_path, in the project's namespace.
+    std::unordered_map<QString, store::SecretRepository::Stored> granted;
+    for (store::SecretRepository::Granted &g :
+         m_secrets.repository().grantedToProject(m_auth.project.projectName))
+        if (g.stored.meta.ns == m_auth.project.ns)
+            granted.insert_or_assign(g.stored.meta.keyPath, std::move(g.stored));
 
     struct NotDeliverable
     {
@@ -58,15 +59,14 @@ std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
     const QJsonObject &mapped = m_auth.token.mappedKeys;
     for (auto it = mapped.begin(); it != mapped.end(); ++it) {
         const QString keyPath = it.value().toString();
-        const auto granted = grantedIds.constFind(keyPath);
-        if (granted == grantedIds.constEnd() || !m_auth.approvedKeys.contains(keyPath) ||
+        const auto found = granted.find(keyPath);
+        if (found == granted.end() || !m_auth.approvedKeys.contains(keyPath) ||
             !policies().allows(keyPath))
             continue;
         try {
-            // The type and honey checks run on the metadata reveal() loads anyway, before
-            // anything is decrypted.
+            // The type and honey checks run on the metadata, before anything is decrypted.
             vault::SecretService::Revealed revealed =
-                m_secrets.reveal(*granted, std::nullopt, [this](const store::SecretRow &meta) {
+                m_secrets.open(found->second, std::nullopt, [this](const store::SecretRow &meta) {
                     if (meta.isHoneyToken) // before the type check: any decoy alarms
                         denyHoneyToken(meta);
                     if (meta.secretType != u"KEY_VALUE")

@@ -80,25 +80,27 @@ constexpr char CheckpointColumns[] = "seq, entry_hash, time, kid, signature";
 AuditSettings AuditSettings::fromEnvironment(QStringList *warnings)
 {
     AuditSettings settings;
-    const auto readPositive = [warnings](const char *name, auto &target) {
+    const auto read = [warnings](const char *name, auto &target, qint64 minimum, qint64 maximum) {
         const QByteArray text = qgetenv(name);
         if (text.isEmpty())
             return;
         bool ok = false;
         const qint64 value = text.toLongLong(&ok);
-        if (!ok || value < 1 || value > 1000000) {
+        if (!ok || value < minimum || value > maximum) {
             if (warnings)
-                warnings->append(QStringLiteral("%1 must be an integer from 1 to 1000000; "
-                                                "keeping %2")
+                warnings->append(QStringLiteral("%1 must be an integer from %2 to %3; keeping %4")
                                      .arg(QLatin1StringView(name))
+                                     .arg(minimum)
+                                     .arg(maximum)
                                      .arg(target));
             return;
         }
         target = std::remove_reference_t<decltype(target)>(value);
     };
-    readPositive("CORTEX_AUDIT_CHECKPOINT_ROWS", settings.checkpointEveryRows);
-    readPositive("CORTEX_AUDIT_CHECKPOINT_SECONDS", settings.checkpointEverySeconds);
-    readPositive("CORTEX_AUDIT_RETENTION_DAYS", settings.retentionDays);
+    read("CORTEX_AUDIT_CHECKPOINT_ROWS", settings.checkpointEveryRows, 1, 1000000);
+    read("CORTEX_AUDIT_CHECKPOINT_SECONDS", settings.checkpointEverySeconds, 1, 1000000);
+    read("CORTEX_AUDIT_RETENTION_DAYS", settings.retentionDays, 1, 1000000);
+    read("CORTEX_READ_AUDIT_FLUSH_MS", settings.readFlushMilliseconds, 0, 10000);
     return settings;
 }
 
@@ -215,8 +217,8 @@ AuditLog::Tail AuditLog::readTail()
         QStringLiteral("SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1");
     {
         store::Database::CachedQuery q = m_db.cached(lastRow);
-        if (q->next())
-            return {q->value(0).toLongLong(), unhex(q->value(1))};
+        if (q.next())
+            return {q.value(0).toLongLong(), unhex(q.value(1))};
     }
     // Everything pruned: the anchor checkpoint is where the next row chains from.
     QSqlQuery c = m_db.exec(
@@ -290,32 +292,35 @@ qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *reques
         requireIntactTail(tail);
         r.seq = tail.seq + 1;
         r.prevHash = tail.entryHash;
-        r.entryHash = computeEntryHash(r);
-        r.entryHmac = computeEntryHmac(key.view(), r);
-        m_db.exec(QStringLiteral("INSERT INTO audit_log (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
-                                 " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                      .arg(QLatin1StringView(AuditRowColumns)),
-                  {r.seq,
-                   r.time,
-                   r.actorType,
-                   nullIfEmpty(r.actor),
-                   r.action,
-                   nullIfEmpty(r.resource),
-                   r.status,
-                   nullIfEmpty(r.sourceAddress),
-                   nullIfEmpty(r.requestId),
-                   r.callerPid ? QVariant(*r.callerPid) : QVariant(),
-                   nullIfEmpty(r.callerBinarySha256),
-                   nullIfEmpty(r.callerArgvHash),
-                   nullIfEmpty(r.callerCwd),
-                   nullIfEmpty(r.callerGitCommit),
-                   nullIfEmpty(r.callerHostname),
-                   nullIfEmpty(r.callerOs),
-                   nullIfEmpty(r.detail),
-                   r.macKeyId,
-                   hex(r.prevHash),
-                   hex(r.entryHash),
-                   hex(r.entryHmac)});
+        const QByteArray input = chainInput(r); // once for both
+        r.entryHash = crypto::sha256(input);
+        r.entryHmac = crypto::hmacSha256(key.view(), input);
+        // Every audited request runs it: built once, and from the native statement cache.
+        static const QString insertRow =
+            QStringLiteral("INSERT INTO audit_log (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                           " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .arg(QLatin1StringView(AuditRowColumns));
+        m_db.cached(insertRow, {r.seq,
+                                r.time,
+                                r.actorType,
+                                nullIfEmpty(r.actor),
+                                r.action,
+                                nullIfEmpty(r.resource),
+                                r.status,
+                                nullIfEmpty(r.sourceAddress),
+                                nullIfEmpty(r.requestId),
+                                r.callerPid ? QVariant(*r.callerPid) : QVariant(),
+                                nullIfEmpty(r.callerBinarySha256),
+                                nullIfEmpty(r.callerArgvHash),
+                                nullIfEmpty(r.callerCwd),
+                                nullIfEmpty(r.callerGitCommit),
+                                nullIfEmpty(r.callerHostname),
+                                nullIfEmpty(r.callerOs),
+                                nullIfEmpty(r.detail),
+                                r.macKeyId,
+                                hex(r.prevHash),
+                                hex(r.entryHash),
+                                hex(r.entryHmac)});
         m_db.afterCommit([this, seq = r.seq, hash = r.entryHash, action = r.action,
                           status = r.status] { onCommitted(seq, hash, action, status); });
         tx.commit();

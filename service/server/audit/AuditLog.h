@@ -46,6 +46,10 @@ struct AuditSettings
     qint64 checkpointEveryRows = 1000; // CORTEX_AUDIT_CHECKPOINT_ROWS
     int checkpointEverySeconds = 60;   // CORTEX_AUDIT_CHECKPOINT_SECONDS
     int retentionDays = 0;             // CORTEX_AUDIT_RETENTION_DAYS; 0 keeps every row
+    // CORTEX_READ_AUDIT_FLUSH_MS: the audit rows of reads (GET) are on disk at most this long
+    // after their answer (they reach the operating system before it, so a killed server loses
+    // none); 0 syncs each one before answering. Changes always sync before their answer.
+    int readFlushMilliseconds = 100;
     static AuditSettings fromEnvironment(QStringList *warnings);
 };
 

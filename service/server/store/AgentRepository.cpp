@@ -8,7 +8,8 @@ namespace {
 const QString Columns =
     QStringLiteral("id, agent_id, agent_pub, description, namespace, created_at, updated_at");
 
-AgentRow rowFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> AgentRow rowFrom(Query &q)
 {
     return {q.value(0).toString(), q.value(1).toString(), q.value(2).toByteArray(),
             q.value(3).toString(), q.value(4).toString(), q.value(5).toString(),
@@ -30,10 +31,10 @@ std::optional<AgentRow> AgentRepository::find(const QString &agentId)
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM agents WHERE agent_id = ?").arg(Columns);
-    const Database::CachedQuery q = m_db.cached(sql, {agentId});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {agentId});
+    if (!q.next())
         return std::nullopt;
-    return rowFrom(*q);
+    return rowFrom(q);
 }
 
 void AgentRepository::insert(const AgentRow &row)

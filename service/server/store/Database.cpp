@@ -1,11 +1,14 @@
 #include "store/Database.h"
 
 #include "store/Migrations.h"
+#include "store/WalFlusher.h"
 
 #include <QAtomicInteger>
 #include <QDir>
 #include <QFile>
+#include <QSqlDriver>
 #include <QSqlError>
+#include <sqlite3.h>
 
 #include <QDebug>
 
@@ -44,15 +47,60 @@ void runAfterCommit(const std::function<void()> &action)
         qWarning().noquote() << "after-commit action failed:" << e.what();
     }
 }
+
+// Binds as the QtSql SQLite driver does, so both paths store the same values: a null QString
+// or QByteArray is SQL NULL, text is UTF-8, integers and booleans are INTEGER.
+int bindNative(sqlite3_stmt *statement, int index, const QVariant &value)
+{
+    if (!value.isValid() || value.isNull())
+        return sqlite3_bind_null(statement, index);
+    switch (value.metaType().id()) {
+    case QMetaType::QByteArray: {
+        const QByteArray bytes = value.toByteArray();
+        if (bytes.isNull())
+            return sqlite3_bind_null(statement, index);
+        return sqlite3_bind_blob64(statement, index, bytes.constData(),
+                                   sqlite3_uint64(bytes.size()), SQLITE_TRANSIENT);
+    }
+    case QMetaType::Bool:
+    case QMetaType::Int:
+    case QMetaType::UInt:
+    case QMetaType::Long:
+    case QMetaType::LongLong:
+    case QMetaType::Short:
+    case QMetaType::UShort:
+        return sqlite3_bind_int64(statement, index, value.toLongLong());
+    case QMetaType::ULong:
+    case QMetaType::ULongLong:
+        return sqlite3_bind_int64(statement, index, sqlite3_int64(value.toULongLong()));
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return sqlite3_bind_double(statement, index, value.toDouble());
+    default: {
+        const QString text = value.toString();
+        if (text.isNull())
+            return sqlite3_bind_null(statement, index);
+        const QByteArray utf8 = text.toUtf8();
+        return sqlite3_bind_text64(statement, index, utf8.constData(), sqlite3_uint64(utf8.size()),
+                                   SQLITE_TRANSIENT, SQLITE_UTF8);
+    }
+    }
+}
 } // namespace
 
 Database::Database(QString connectionName, QString filePath)
     : m_connectionName(std::move(connectionName)), m_filePath(std::move(filePath))
 {}
 
+Database::CachedStatement::~CachedStatement()
+{
+    sqlite3_finalize(native);
+}
+
 Database::Database(Database &&other) noexcept
     : m_connectionName(std::move(other.m_connectionName)), m_filePath(std::move(other.m_filePath)),
-      m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
+      m_handle(std::exchange(other.m_handle, nullptr)), m_flusher(std::move(other.m_flusher)),
+      m_durability(other.m_durability), m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
       m_afterCommit(std::move(other.m_afterCommit)), m_statements(std::move(other.m_statements))
 {
     other.m_connectionName.clear();
@@ -63,6 +111,7 @@ Database::~Database()
     if (m_connectionName.isEmpty())
         return;
     m_statements.clear(); // before the connection goes: a query outliving it is a Qt warning
+    m_flusher.reset();    // its last round syncs what is still pending
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -71,7 +120,7 @@ Database::~Database()
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-Database Database::openSqlite(const QString &dataDir)
+Database Database::openSqlite(const QString &dataDir, std::chrono::milliseconds flushInterval)
 {
     static QAtomicInteger<int> counter;
     const QString name = QStringLiteral("cortex-%1").arg(counter.fetchAndAddRelaxed(1));
@@ -87,10 +136,27 @@ Database Database::openSqlite(const QString &dataDir)
     }
     // The file holds only ciphertext, but nobody else needs to read even that.
     QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
-    // WAL for concurrent readers; FULL sync so an acknowledged write survives power loss;
-    // secure_delete so destroyed secret versions are overwritten, not left in free pages.
+    {
+        // The driver's own connection; QSQLITE links the same libsqlite3 as this library.
+        const QVariant handle = database.db().driver()->handle();
+        if (qstrcmp(handle.typeName(), "sqlite3*") != 0 ||
+            !*static_cast<sqlite3 *const *>(handle.data()))
+            throw StoreError("the QSQLITE driver gave no SQLite handle");
+        database.m_handle = *static_cast<sqlite3 *const *>(handle.data());
+    }
+    // WAL for concurrent readers; secure_delete so destroyed secret versions are overwritten,
+    // not left in free pages. Without a flush interval, FULL sync: every acknowledged write
+    // survives power loss. With one, NORMAL (consistent after any crash, a killed process loses
+    // nothing) plus a sync after each commit that asks for it and the flusher for the rest;
+    // checkpoints move to the flusher's thread, SQLite's own stays only as a backstop.
     database.exec(QStringLiteral("PRAGMA journal_mode=WAL"));
-    database.exec(QStringLiteral("PRAGMA synchronous=FULL"));
+    if (flushInterval.count() > 0) {
+        database.exec(QStringLiteral("PRAGMA synchronous=NORMAL"));
+        database.exec(QStringLiteral("PRAGMA wal_autocheckpoint=20000"));
+        database.m_flusher = std::make_unique<WalFlusher>(path, flushInterval);
+    } else {
+        database.exec(QStringLiteral("PRAGMA synchronous=FULL"));
+    }
     database.exec(QStringLiteral("PRAGMA foreign_keys=ON"));
     database.exec(QStringLiteral("PRAGMA secure_delete=ON"));
     migrate(database);
@@ -115,7 +181,7 @@ void Database::executeBound(QSqlQuery &query, const QVariantList &values)
         throw StoreError("statement failed: " + describe(query.lastError()).toStdString());
 }
 
-Database::CachedStatement *Database::statementFor(const QString &sql)
+Database::CachedStatement *Database::statementFor(const QString &sql, StatementKind kind)
 {
     auto it = m_statements.find(sql);
     if (it == m_statements.end()) {
@@ -125,15 +191,58 @@ Database::CachedStatement *Database::statementFor(const QString &sql)
     }
     std::vector<std::unique_ptr<CachedStatement>> &statements = it->second;
     for (const std::unique_ptr<CachedStatement> &statement : statements)
-        if (!statement->inUse)
+        if (!statement->inUse && statement->kind == kind)
             return statement.get();
     auto statement = std::make_unique<CachedStatement>();
-    statement->query = QSqlQuery(db());
-    statement->query.setForwardOnly(true);
-    if (!statement->query.prepare(sql))
-        throw StoreError("prepare failed: " + describe(statement->query.lastError()).toStdString());
+    statement->kind = kind;
+    if (kind == StatementKind::Native) {
+        statement->native = prepareNative(sql);
+    } else {
+        statement->query = QSqlQuery(db());
+        statement->query.setForwardOnly(true);
+        if (!statement->query.prepare(sql))
+            throw StoreError("prepare failed: " +
+                             describe(statement->query.lastError()).toStdString());
+    }
     statements.push_back(std::move(statement));
     return statements.back().get();
+}
+
+sqlite3_stmt *Database::prepareNative(const QString &sql)
+{
+    const QByteArray utf8 = sql.toUtf8();
+    sqlite3_stmt *statement = nullptr;
+    if (sqlite3_prepare_v3(m_handle, utf8.constData(), int(utf8.size()), SQLITE_PREPARE_PERSISTENT,
+                           &statement, nullptr) != SQLITE_OK) {
+        sqlite3_finalize(statement);
+        throw StoreError(std::string("prepare failed: ") + sqlite3_errmsg(m_handle));
+    }
+    if (!statement)
+        throw StoreError("prepare failed: no statement in the text");
+    return statement;
+}
+
+void Database::throwNative(const char *what, sqlite3_stmt *statement)
+{
+    // The message names the failure (a constraint, a missing table), never a bound value.
+    const std::string message = std::string(what) + sqlite3_errmsg(m_handle);
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    throw StoreError(message);
+}
+
+bool Database::executeNative(sqlite3_stmt *statement, const QVariantList &values)
+{
+    sqlite3_reset(statement);
+    for (qsizetype i = 0; i < values.size(); ++i)
+        if (bindNative(statement, int(i + 1), values.at(i)) != SQLITE_OK)
+            throwNative("bind failed: ", statement);
+    const int rc = sqlite3_step(statement);
+    if (rc == SQLITE_ROW)
+        return true;
+    if (rc != SQLITE_DONE)
+        throwNative("statement failed: ", statement);
+    return false;
 }
 
 void Database::dropStatement(const QString &sql, const CachedStatement *statement)
@@ -158,13 +267,15 @@ QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 {
     refuseAfterRollback();
     if (writesWithoutRows(sql)) {
-        if (CachedStatement *statement = statementFor(sql)) {
+        if (CachedStatement *statement = statementFor(sql, StatementKind::QtSql)) {
             try {
                 executeBound(statement->query, values);
             } catch (const StoreError &) {
                 dropStatement(sql, statement); // a failed statement is prepared afresh next time
                 throw;
             }
+            if (m_depth == 0)
+                syncIfDeferred(); // an autocommit write is a commit of its own
             // The copy shares the statement's result, which is all a caller of a write
             // reads: numRowsAffected() and lastInsertId() (both per connection in SQLite).
             QT_WARNING_PUSH
@@ -178,33 +289,80 @@ QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
     if (!query.prepare(sql))
         throw StoreError("prepare failed: " + describe(query.lastError()).toStdString());
     executeBound(query, values);
+    if (m_depth == 0 && !query.isSelect())
+        syncIfDeferred();
     return query;
 }
 
 Database::CachedQuery Database::cached(const QString &sql, const QVariantList &values)
 {
     refuseAfterRollback();
-    CachedStatement *statement = statementFor(sql);
-    if (!statement)
-        return CachedQuery(exec(sql, values));
+    CachedStatement *slot = statementFor(sql, StatementKind::Native);
+    sqlite3_stmt *statement = slot ? slot->native : prepareNative(sql);
+    bool hasRow = false;
     try {
-        executeBound(statement->query, values);
+        hasRow = executeNative(statement, values);
     } catch (const StoreError &) {
-        dropStatement(sql, statement);
+        if (!slot)
+            sqlite3_finalize(statement);
         throw;
     }
-    statement->inUse = true;
-    return CachedQuery(statement);
+    if (slot)
+        slot->inUse = true;
+    if (m_depth == 0 && !sqlite3_stmt_readonly(statement))
+        syncIfDeferred();
+    return CachedQuery(*this, statement, slot, hasRow);
 }
 
 Database::CachedQuery::~CachedQuery()
 {
-    if (!m_statement)
+    if (!m_native)
         return;
-    // Resets the statement (sqlite3_reset): its read ends here, whether or not every row
-    // was read.
-    m_statement->query.finish();
-    m_statement->inUse = false;
+    if (!m_slot) {
+        sqlite3_finalize(m_native);
+        return;
+    }
+    // Its read ends here, whether or not every row was read; the bound copies go too.
+    sqlite3_reset(m_native);
+    sqlite3_clear_bindings(m_native);
+    m_slot->inUse = false;
+}
+
+bool Database::CachedQuery::next()
+{
+    if (m_firstRow) {
+        m_firstRow = false;
+        return true;
+    }
+    if (m_done)
+        return false;
+    const int rc = sqlite3_step(m_native);
+    if (rc == SQLITE_ROW)
+        return true;
+    m_done = true;
+    if (rc != SQLITE_DONE)
+        m_db->throwNative("reading rows failed: ", m_native);
+    return false;
+}
+
+QVariant Database::CachedQuery::value(int column) const
+{
+    switch (sqlite3_column_type(m_native, column)) {
+    case SQLITE_INTEGER:
+        return QVariant(qlonglong(sqlite3_column_int64(m_native, column)));
+    case SQLITE_FLOAT:
+        return QVariant(sqlite3_column_double(m_native, column));
+    case SQLITE_TEXT: {
+        const auto *text = reinterpret_cast<const char *>(sqlite3_column_text(m_native, column));
+        return QVariant(QString::fromUtf8(text, sqlite3_column_bytes(m_native, column)));
+    }
+    case SQLITE_BLOB: {
+        const auto *blob = static_cast<const char *>(sqlite3_column_blob(m_native, column));
+        return QVariant(QByteArray(blob, sqlite3_column_bytes(m_native, column)));
+    }
+    default:
+        return QVariant();
+    }
 }
 
 void Database::execOne(const QString &sql, const QVariantList &values)
@@ -216,27 +374,34 @@ void Database::execOne(const QString &sql, const QVariantList &values)
 
 void Database::runTransactionStatement(const QString &sql)
 {
-    // What QSqlDatabase::transaction() / commit() / rollback() run for SQLite ("BEGIN",
-    // "COMMIT", "ROLLBACK"), from the statement cache instead of prepared on every transaction.
-    CachedStatement *statement = statementFor(sql);
-    if (!statement) {
-        QSqlQuery query(db());
-        if (!query.exec(sql))
-            throw StoreError(describe(query.lastError()).toStdString());
-        return;
-    }
+    // BEGIN / COMMIT / ROLLBACK from the statement cache, on SQLite's own API, instead of
+    // through QSqlDatabase::transaction() and friends, which prepare them every time.
+    CachedStatement *slot = statementFor(sql, StatementKind::Native);
+    sqlite3_stmt *statement = slot ? slot->native : prepareNative(sql);
     try {
-        executeBound(statement->query, {});
+        executeNative(statement, {});
     } catch (const StoreError &) {
-        dropStatement(sql, statement);
+        if (!slot)
+            sqlite3_finalize(statement);
         throw;
     }
+    if (slot)
+        sqlite3_reset(statement);
+    else
+        sqlite3_finalize(statement);
 }
 
-void Database::begin()
+void Database::syncIfDeferred()
+{
+    if (m_flusher)
+        m_flusher->syncNow();
+}
+
+void Database::begin(Durability durability)
 {
     if (m_depth++ > 0)
         return;
+    m_durability = durability;
     m_rolledBack = false;
     m_afterCommit.clear(); // nothing from an earlier, rolled-back transaction carries over
     try {
@@ -260,6 +425,19 @@ void Database::commit()
         rollbackNow();
         m_afterCommit.clear();
         throw StoreError("commit failed: " + why);
+    }
+    if (m_flusher) {
+        if (m_durability == Durability::OnCommit) {
+            try {
+                m_flusher->syncNow();
+            } catch (const StoreError &) {
+                // Committed but not known to be on disk: the caller must not report success.
+                m_afterCommit.clear();
+                throw;
+            }
+        } else {
+            m_flusher->commitPending();
+        }
     }
     std::vector<std::function<void()>> actions;
     actions.swap(m_afterCommit);

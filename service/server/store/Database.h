@@ -4,6 +4,7 @@
 #include <QSqlQuery>
 #include <QString>
 #include <QVariant>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -11,7 +12,22 @@
 #include <utility>
 #include <vector>
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace cortex::store {
+
+class WalFlusher;
+
+// When a transaction's changes must be on disk. The outermost transaction decides; a nested one
+// joins it.
+enum class Durability {
+    // Synced before commit() returns: every change an operator or agent makes.
+    OnCommit,
+    // In the operating system when commit() returns (a killed server loses nothing) and synced
+    // within the store's flush interval: the audit rows of reads, thousands a second.
+    WithinFlushInterval,
+};
 
 // A storage failure. Its text is for the server log only (it may name tables, never values);
 // the client gets a generic 500/503.
@@ -27,8 +43,11 @@ class Database
 {
 public:
     // Opens (creating if missing) DATA_DIR/cortex.db with the pragmas a vault needs and
-    // applies pending migrations. Throws StoreError.
-    static Database openSqlite(const QString &dataDir);
+    // applies pending migrations. Throws StoreError. With a flush interval, transactions begun
+    // WithinFlushInterval are synced by a background thread at most that long after their
+    // commit (and the WAL is checkpointed there); without one every commit syncs.
+    static Database openSqlite(const QString &dataDir,
+                               std::chrono::milliseconds flushInterval = {});
     ~Database();
     Database(Database &&other) noexcept;
     Database(const Database &) = delete;
@@ -37,6 +56,8 @@ public:
 
     QString driverName() const;
     QString filePath() const { return m_filePath; }
+    // The background flusher, when the store has a flush interval.
+    const WalFlusher *flusher() const { return m_flusher.get(); }
 
     // Prepares, binds (positional '?') and executes; throws StoreError on failure.
     // INSERT / UPDATE / DELETE statements (without RETURNING) are prepared once per connection
@@ -48,16 +69,18 @@ public:
     void execOne(const QString &sql, const QVariantList &values);
 
     // A statement from the connection's cache, executed: prepared once per SQL text and reused,
-    // for the reads every request makes. The handle owns it until it goes out of scope, then
-    // resets it (finish()), so no cached statement is ever left in progress at a COMMIT, a
-    // ROLLBACK or a checkpoint. Keep the handle within the function that reads the rows; a
-    // nested use of the same SQL text gets a statement of its own. Throws StoreError.
+    // for the reads every request makes. It runs on SQLite's own API, not the QtSql driver,
+    // whose per-execution column metadata and UTF-16 conversions cost more than the query.
+    // The handle owns it until it goes out of scope, then resets it, so no cached statement is
+    // ever left in progress at a COMMIT, a ROLLBACK or a checkpoint. Keep the handle within the
+    // function that reads the rows; a nested use of the same SQL text gets a statement of its
+    // own. Throws StoreError (also from next()).
     class CachedQuery;
     CachedQuery cached(const QString &sql, const QVariantList &values = {});
 
     // Transactions nest: an inner one joins the outer, and only the outermost commits. A
     // rollback anywhere rolls the whole transaction back and makes the outer commit throw.
-    void begin();
+    void begin(Durability durability = Durability::OnCommit);
     void commit();
     void rollback();
 
@@ -74,18 +97,29 @@ public:
 
 private:
     struct CachedStatement;
+    enum class StatementKind { QtSql, Native };
     explicit Database(QString connectionName, QString filePath);
     QSqlDatabase db() const;
     void refuseAfterRollback() const;
     // A free cached statement for `sql` (prepared if needed), or nullptr when the cache is full.
-    CachedStatement *statementFor(const QString &sql);
+    CachedStatement *statementFor(const QString &sql, StatementKind kind);
     void dropStatement(const QString &sql, const CachedStatement *statement);
     void executeBound(QSqlQuery &query, const QVariantList &values);
+    // Binds and takes the first step; returns true when there is a row. Throws StoreError.
+    bool executeNative(sqlite3_stmt *statement, const QVariantList &values);
+    sqlite3_stmt *prepareNative(const QString &sql);
+    [[noreturn]] void throwNative(const char *what, sqlite3_stmt *statement);
     void runTransactionStatement(const QString &sql);
     void rollbackNow();
+    // A commit or autocommit write that must be durable now: syncs the WAL when the flusher
+    // would otherwise leave it for later.
+    void syncIfDeferred();
 
     QString m_connectionName;
     QString m_filePath;
+    sqlite3 *m_handle = nullptr; // the QSQLITE connection's own handle
+    std::unique_ptr<WalFlusher> m_flusher;
+    Durability m_durability = Durability::OnCommit;
     int m_depth = 0;
     bool m_rolledBack = false;
     std::vector<std::function<void()>> m_afterCommit;
@@ -95,7 +129,13 @@ private:
 
 struct Database::CachedStatement
 {
-    QSqlQuery query;
+    CachedStatement() = default;
+    CachedStatement(const CachedStatement &) = delete;
+    CachedStatement &operator=(const CachedStatement &) = delete;
+    ~CachedStatement();
+    StatementKind kind = StatementKind::QtSql;
+    QSqlQuery query;                // QtSql: the writes exec() caches
+    sqlite3_stmt *native = nullptr; // Native: cached() reads, BEGIN / COMMIT / ROLLBACK
     bool inUse = false;
 };
 
@@ -104,23 +144,31 @@ class Database::CachedQuery
 public:
     ~CachedQuery();
     CachedQuery(CachedQuery &&other) noexcept
-        : m_statement(std::exchange(other.m_statement, nullptr)), m_owned(std::move(other.m_owned))
+        : m_db(other.m_db), m_native(std::exchange(other.m_native, nullptr)),
+          m_slot(std::exchange(other.m_slot, nullptr)), m_firstRow(other.m_firstRow),
+          m_done(other.m_done)
     {}
     CachedQuery(const CachedQuery &) = delete;
     CachedQuery &operator=(const CachedQuery &) = delete;
     CachedQuery &operator=(CachedQuery &&) = delete;
 
-    QSqlQuery &operator*() const { return m_statement ? m_statement->query : *m_owned; }
-    QSqlQuery *operator->() const { return &**this; }
+    // Moves to the next row; false after the last. Throws StoreError.
+    bool next();
+    // A column of the current row, typed as QtSql gives it: NULL as a null QVariant, INTEGER
+    // as qlonglong, REAL as double, TEXT as QString, BLOB as QByteArray.
+    QVariant value(int column) const;
 
 private:
     friend class Database;
-    explicit CachedQuery(CachedStatement *statement) : m_statement(statement) {}
-    explicit CachedQuery(QSqlQuery owned) : m_owned(std::make_unique<QSqlQuery>(std::move(owned)))
+    CachedQuery(Database &db, sqlite3_stmt *native, CachedStatement *slot, bool hasRow)
+        : m_db(&db), m_native(native), m_slot(slot), m_firstRow(hasRow), m_done(!hasRow)
     {}
 
-    CachedStatement *m_statement = nullptr;
-    std::unique_ptr<QSqlQuery> m_owned; // when the cache was full: an ordinary query
+    Database *m_db;
+    sqlite3_stmt *m_native;
+    CachedStatement *m_slot; // nullptr when the cache was full: then the statement is ours
+    bool m_firstRow;         // executing took the first step; next() hands that row out
+    bool m_done;
 };
 
 // QtSql binds a null QString as SQL NULL; for NOT NULL text columns bind this instead.
@@ -133,7 +181,10 @@ inline QString textOrEmpty(const QString &s)
 class Transaction
 {
 public:
-    explicit Transaction(Database &db) : m_db(db) { m_db.begin(); }
+    explicit Transaction(Database &db, Durability durability = Durability::OnCommit) : m_db(db)
+    {
+        m_db.begin(durability);
+    }
     ~Transaction()
     {
         if (!m_done)

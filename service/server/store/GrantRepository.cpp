@@ -10,14 +10,16 @@ const QString Select = QStringLiteral(
     " s.key_path, s.namespace, s.is_honey_token FROM project_grants g JOIN secrets s ON s.id = "
     "g.secret_id");
 
-GrantRow rowFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> GrantRow rowFrom(Query &q)
 {
     return {q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
             q.value(3).toString(), q.value(4).toString(), q.value(5).toString(),
             q.value(6).toString(), q.value(7).toString(), q.value(8).toBool()};
 }
 
-std::vector<GrantRow> all(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> std::vector<GrantRow> all(Query &q)
 {
     std::vector<GrantRow> rows;
     while (q.next())
@@ -30,8 +32,8 @@ std::vector<GrantRow> GrantRepository::forProject(const QString &projectName)
 {
     static const QString sql =
         Select + QStringLiteral(" WHERE g.project_name = ? ORDER BY g.granted_at DESC, g.id");
-    const Database::CachedQuery q = m_db.cached(sql, {projectName});
-    return all(*q);
+    Database::CachedQuery q = m_db.cached(sql, {projectName});
+    return all(q);
 }
 
 std::optional<GrantRow> GrantRepository::find(const QString &projectName, const QString &grantId)

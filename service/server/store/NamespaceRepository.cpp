@@ -26,8 +26,9 @@ std::optional<NamespaceRow> NamespaceRepository::find(const QString &name)
 
 void NamespaceRepository::insert(const NamespaceRow &row)
 {
-    m_db.exec(QStringLiteral("INSERT INTO namespaces (name, description, created_at) VALUES (?, ?, ?)"),
-              {row.name, textOrEmpty(row.description), row.createdAt});
+    m_db.exec(
+        QStringLiteral("INSERT INTO namespaces (name, description, created_at) VALUES (?, ?, ?)"),
+        {row.name, textOrEmpty(row.description), row.createdAt});
 }
 
 bool NamespaceRepository::ensure(const QString &name, const QString &createdAt)
@@ -45,7 +46,8 @@ void NamespaceRepository::remove(const QString &name)
 
 qint64 NamespaceRepository::secretCount(const QString &name)
 {
-    QSqlQuery q = m_db.exec(QStringLiteral("SELECT COUNT(*) FROM secrets WHERE namespace = ?"), {name});
+    QSqlQuery q =
+        m_db.exec(QStringLiteral("SELECT COUNT(*) FROM secrets WHERE namespace = ?"), {name});
     return q.next() ? q.value(0).toLongLong() : 0;
 }
 

@@ -10,7 +10,8 @@ const QString Columns = QStringLiteral(
     "id, agent_id, project_name, namespace, requested_keys, approved_keys, status, requested_at,"
     " decided_at, decided_by, approval_until, source_ip");
 
-PendingGrantRow rowFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> PendingGrantRow rowFrom(Query &q)
 {
     PendingGrantRow row;
     row.id = q.value(0).toString();
@@ -29,7 +30,8 @@ PendingGrantRow rowFrom(QSqlQuery &q)
     return row;
 }
 
-std::vector<PendingGrantRow> all(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> std::vector<PendingGrantRow> all(Query &q)
 {
     std::vector<PendingGrantRow> rows;
     while (q.next())
@@ -68,10 +70,10 @@ std::optional<PendingGrantRow> PendingGrantRepository::find(const QString &id)
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM pending_grants WHERE id = ?").arg(Columns);
-    const Database::CachedQuery q = m_db.cached(sql, {id});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q.next())
         return std::nullopt;
-    return rowFrom(*q);
+    return rowFrom(q);
 }
 
 void PendingGrantRepository::insert(const PendingGrantRow &row)

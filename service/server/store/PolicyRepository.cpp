@@ -9,7 +9,8 @@ namespace {
 const QString Columns =
     QStringLiteral("id, policy_name, agent_pattern, allowed_paths, denied_paths, created_at");
 
-PolicyRow rowFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> PolicyRow rowFrom(Query &q)
 {
     return {q.value(0).toString(),
             q.value(1).toString(),
@@ -24,10 +25,10 @@ std::vector<PolicyRow> PolicyRepository::list()
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM policies ORDER BY created_at, policy_name").arg(Columns);
-    const Database::CachedQuery q = m_db.cached(sql);
+    Database::CachedQuery q = m_db.cached(sql);
     std::vector<PolicyRow> rows;
-    while (q->next())
-        rows.push_back(rowFrom(*q));
+    while (q.next())
+        rows.push_back(rowFrom(q));
     return rows;
 }
 

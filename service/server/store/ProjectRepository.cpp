@@ -12,14 +12,16 @@ const QString TokenColumns =
     QStringLiteral("token_hash, project_id, agent_id, approval_id, generation, mapped_keys,"
                    " created_at, expires_at, revoked_at");
 
-ProjectRow projectFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> ProjectRow projectFrom(Query &q)
 {
     return {q.value(0).toString(), q.value(1).toString(),   q.value(2).toString(),
             q.value(3).toString(), q.value(4).toLongLong(), q.value(5).toString(),
             q.value(6).toString()};
 }
 
-ProjectTokenRow tokenFrom(QSqlQuery &q)
+// Both a QSqlQuery and a Database::CachedQuery.
+template <typename Query> ProjectTokenRow tokenFrom(Query &q)
 {
     return {
         q.value(0).toByteArray(), q.value(1).toString(),   q.value(2).toString(),
@@ -57,10 +59,10 @@ std::optional<ProjectRow> ProjectRepository::findById(const QString &id)
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM projects WHERE id = ?").arg(ProjectColumns);
-    const Database::CachedQuery q = m_db.cached(sql, {id});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q.next())
         return std::nullopt;
-    return projectFrom(*q);
+    return projectFrom(q);
 }
 
 void ProjectRepository::insert(const ProjectRow &row)
@@ -103,10 +105,10 @@ std::optional<ProjectTokenRow> ProjectRepository::findToken(const QByteArray &to
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM project_tokens WHERE token_hash = ?").arg(TokenColumns);
-    const Database::CachedQuery q = m_db.cached(sql, {tokenHash});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {tokenHash});
+    if (!q.next())
         return std::nullopt;
-    return tokenFrom(*q);
+    return tokenFrom(q);
 }
 
 void ProjectRepository::setTokenJti(const QByteArray &tokenHash, const QString &jti)
@@ -119,10 +121,10 @@ std::optional<ProjectTokenRow> ProjectRepository::findTokenByJti(const QString &
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM project_tokens WHERE signed_jti = ?").arg(TokenColumns);
-    const Database::CachedQuery q = m_db.cached(sql, {jti});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {jti});
+    if (!q.next())
         return std::nullopt;
-    return tokenFrom(*q);
+    return tokenFrom(q);
 }
 
 std::optional<ProjectTokenRow> ProjectRepository::latestToken(const QString &projectId)

@@ -10,7 +10,7 @@ const QString SecretColumns = QStringLiteral(
     " created_at, updated_at");
 }
 
-SecretRow SecretRepository::rowFrom(QSqlQuery &q)
+template <typename Query> SecretRow SecretRepository::rowFrom(Query &q)
 {
     SecretRow row;
     row.id = q.value(0).toString();
@@ -29,10 +29,10 @@ std::optional<SecretRow> SecretRepository::find(const QString &id)
 {
     static const QString sql =
         QStringLiteral("SELECT %1 FROM secrets WHERE id = ?").arg(SecretColumns);
-    const Database::CachedQuery q = m_db.cached(sql, {id});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {id});
+    if (!q.next())
         return std::nullopt;
-    return rowFrom(*q);
+    return rowFrom(q);
 }
 
 std::optional<SecretRow> SecretRepository::findByPath(const QString &ns, const QString &keyPath)
@@ -40,37 +40,67 @@ std::optional<SecretRow> SecretRepository::findByPath(const QString &ns, const Q
     static const QString sql =
         QStringLiteral("SELECT %1 FROM secrets WHERE namespace = ? AND key_path = ?")
             .arg(SecretColumns);
-    const Database::CachedQuery q = m_db.cached(sql, {ns, keyPath});
-    if (!q->next())
+    Database::CachedQuery q = m_db.cached(sql, {ns, keyPath});
+    if (!q.next())
         return std::nullopt;
-    return rowFrom(*q);
+    return rowFrom(q);
+}
+
+namespace {
+// The metadata and one version's envelope (the v.* columns NULL when it is missing).
+const QString StoredColumns =
+    QStringLiteral("s.id, s.namespace, s.key_path, s.secret_type, s.description, s.is_honey_token,"
+                   " s.current_version, s.created_at, s.updated_at,"
+                   " v.version, v.ciphertext, v.wrapped_dek, v.kek_version, v.created_at");
+constexpr int StoredColumnCount = 14;
+} // namespace
+
+SecretRepository::Stored SecretRepository::storedFrom(Database::CachedQuery &q)
+{
+    Stored stored{rowFrom(q), std::nullopt};
+    if (!q.value(9).isNull())
+        stored.version = SecretVersionRow{stored.meta.id,
+                                          q.value(9).toInt(),
+                                          q.value(10).toByteArray(),
+                                          q.value(11).toByteArray(),
+                                          q.value(12).toInt(),
+                                          q.value(13).toString()};
+    return stored;
 }
 
 std::optional<SecretRepository::Stored>
 SecretRepository::findWithVersion(const QString &id, std::optional<int> version)
 {
     // One statement for what a read needs: the metadata and the version's envelope (the
-    // current one unless asked otherwise). A missing version leaves the v.* columns NULL.
-    static const QString sql = QStringLiteral(
-        "SELECT s.id, s.namespace, s.key_path, s.secret_type, s.description, s.is_honey_token,"
-        " s.current_version, s.created_at, s.updated_at,"
-        " v.version, v.ciphertext, v.wrapped_dek, v.kek_version, v.created_at"
-        " FROM secrets s LEFT JOIN secret_versions v"
-        " ON v.secret_id = s.id AND v.version = COALESCE(?, s.current_version)"
-        " WHERE s.id = ?");
-    const Database::CachedQuery q =
-        m_db.cached(sql, {version ? QVariant(*version) : QVariant(), id});
-    if (!q->next())
+    // current one unless asked otherwise).
+    static const QString sql =
+        QStringLiteral("SELECT %1 FROM secrets s LEFT JOIN secret_versions v"
+                       " ON v.secret_id = s.id AND v.version = COALESCE(?, s.current_version)"
+                       " WHERE s.id = ?")
+            .arg(StoredColumns);
+    Database::CachedQuery q = m_db.cached(sql, {version ? QVariant(*version) : QVariant(), id});
+    if (!q.next())
         return std::nullopt;
-    Stored stored{rowFrom(*q), std::nullopt};
-    if (!q->value(9).isNull())
-        stored.version = SecretVersionRow{stored.meta.id,
-                                          q->value(9).toInt(),
-                                          q->value(10).toByteArray(),
-                                          q->value(11).toByteArray(),
-                                          q->value(12).toInt(),
-                                          q->value(13).toString()};
-    return stored;
+    return storedFrom(q);
+}
+
+std::vector<SecretRepository::Granted>
+SecretRepository::grantedToProject(const QString &projectName)
+{
+    // What every agent fetch reads: the grants, their secrets and current envelopes at once.
+    static const QString sql =
+        QStringLiteral(
+            "SELECT %1, g.env_var_name FROM project_grants g JOIN secrets s ON s.id = g.secret_id"
+            " LEFT JOIN secret_versions v ON v.secret_id = s.id AND v.version = s.current_version"
+            " WHERE g.project_name = ? ORDER BY g.granted_at DESC, g.id")
+            .arg(StoredColumns);
+    Database::CachedQuery q = m_db.cached(sql, {projectName});
+    std::vector<Granted> granted;
+    while (q.next()) {
+        Stored stored = storedFrom(q);
+        granted.push_back({q.value(StoredColumnCount).toString(), std::move(stored)});
+    }
+    return granted;
 }
 
 std::vector<SecretRow> SecretRepository::list(const std::optional<QString> &ns,
@@ -147,15 +177,14 @@ void SecretRepository::insertVersion(const SecretVersionRow &row)
 
 std::optional<SecretVersionRow> SecretRepository::version(const QString &id, int version)
 {
-    const Database::CachedQuery q = m_db.cached(
+    Database::CachedQuery q = m_db.cached(
         QStringLiteral("SELECT secret_id, version, ciphertext, wrapped_dek, kek_version, created_at"
                        " FROM secret_versions WHERE secret_id = ? AND version = ?"),
         {id, version});
-    if (!q->next())
+    if (!q.next())
         return std::nullopt;
-    return SecretVersionRow{q->value(0).toString(),    q->value(1).toInt(),
-                            q->value(2).toByteArray(), q->value(3).toByteArray(),
-                            q->value(4).toInt(),       q->value(5).toString()};
+    return SecretVersionRow{q.value(0).toString(),    q.value(1).toInt(), q.value(2).toByteArray(),
+                            q.value(3).toByteArray(), q.value(4).toInt(), q.value(5).toString()};
 }
 
 std::vector<SecretVersionRow> SecretRepository::versions(const QString &id)

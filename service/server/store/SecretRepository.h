@@ -1,5 +1,7 @@
 #pragma once
 
+#include "store/Database.h"
+
 #include <QByteArray>
 #include <QString>
 #include <optional>
@@ -63,11 +65,20 @@ public:
         std::optional<SecretVersionRow> version;
     };
     std::optional<Stored> findWithVersion(const QString &id, std::optional<int> version);
+    // The secrets granted to a project, each with its current version, newest grant first.
+    struct Granted
+    {
+        QString envVarName; // the grant's
+        Stored stored;
+    };
+    std::vector<Granted> grantedToProject(const QString &projectName);
     // Version rows without their ciphertext, newest first.
     std::vector<SecretVersionRow> versions(const QString &id);
 
 private:
-    static SecretRow rowFrom(QSqlQuery &q);
+    template <typename Query> // a QSqlQuery or a Database::CachedQuery
+    static SecretRow rowFrom(Query &q);
+    static Stored storedFrom(Database::CachedQuery &q);
     Database &m_db;
 };
 

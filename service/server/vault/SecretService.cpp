@@ -173,31 +173,38 @@ SecretService::Revealed
 SecretService::reveal(const QString &id, std::optional<int> version,
                       const std::function<void(const store::SecretRow &)> &precheck)
 {
-    const crypto::SecureBytes &root = m_vault.rootKey();
-    Revealed result;
-    // Metadata and envelope in one statement; the checks below run in the same order as if
+    // Metadata and envelope in one statement; the checks in open() run in the same order as if
     // they were two (secret, precheck, version).
     std::optional<store::SecretRepository::Stored> stored = m_secrets.findWithVersion(id, version);
     if (!stored)
         throw ApiError::notFound(QStringLiteral("secret_not_found"),
                                  QStringLiteral("no secret with this id"));
-    result.meta = std::move(stored->meta);
+    return open(std::move(*stored), version, precheck);
+}
+
+SecretService::Revealed
+SecretService::open(store::SecretRepository::Stored stored, std::optional<int> version,
+                    const std::function<void(const store::SecretRow &)> &precheck)
+{
+    const crypto::SecureBytes &root = m_vault.rootKey();
+    Revealed result;
+    result.meta = std::move(stored.meta);
     if (precheck)
         precheck(result.meta);
     result.version = version.value_or(result.meta.currentVersion);
-    const std::optional<store::SecretVersionRow> &row = stored->version;
+    const std::optional<store::SecretVersionRow> &row = stored.version;
     if (!row)
         throw ApiError::notFound(
             QStringLiteral("version_not_found"),
-            QStringLiteral("secret %1 has no version %2").arg(id).arg(result.version));
+            QStringLiteral("secret %1 has no version %2").arg(result.meta.id).arg(result.version));
     std::optional<crypto::SecureBytes> value =
         openEnvelope(root, {row->ciphertext, row->wrappedDek},
                      bodyAad(result.meta.ns, result.meta.keyPath, result.version),
-                     dekAad(id, result.version, row->kekVersion));
+                     dekAad(result.meta.id, result.version, row->kekVersion));
     if (!value) {
         // Tampering or a row moved between places: refuse, and leave a trace for the operator.
         qCCritical(lcSecrets).noquote()
-            << "integrity check failed for" << id << "version" << result.version;
+            << "integrity check failed for" << result.meta.id << "version" << result.version;
         throw ApiError(500, QStringLiteral("integrity_error"),
                        QStringLiteral("the stored value failed its integrity check"));
     }

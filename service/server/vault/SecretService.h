@@ -55,6 +55,10 @@ public:
     // `precheck` runs on the metadata before anything is decrypted (e.g. to refuse decoys).
     Revealed reveal(const QString &id, std::optional<int> version = std::nullopt,
                     const std::function<void(const store::SecretRow &)> &precheck = {});
+    // The same for a secret its caller has loaded already (e.g. with the project's grants):
+    // `stored` holds the metadata and the envelope of `version` (current when nullopt).
+    Revealed open(store::SecretRepository::Stored stored, std::optional<int> version = std::nullopt,
+                  const std::function<void(const store::SecretRow &)> &precheck = {});
 
     store::SecretRow require(const QString &id);
     store::SecretRepository &repository() { return m_secrets; }

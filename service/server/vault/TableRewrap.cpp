@@ -77,15 +77,15 @@ int rewrapTable(store::Database &db, const TableSpec &spec, const crypto::Secure
             values.append(BatchRows);
             store::Database::CachedQuery q =
                 db.cached(after ? spec.nextBatch : spec.firstBatch, values);
-            while (q->next()) {
+            while (q.next()) {
                 WrappedRow row;
                 int column = 0;
                 for (; column < spec.keyColumns; ++column)
-                    row.key.append(q->value(column));
+                    row.key.append(q.value(column));
                 if (spec.hasExtra)
-                    row.extra = q->value(column++).toString();
-                row.wrapped = q->value(column++).toByteArray();
-                row.kekVersion = q->value(column).toInt();
+                    row.extra = q.value(column++).toString();
+                row.wrapped = q.value(column++).toByteArray();
+                row.kekVersion = q.value(column).toInt();
                 batch.push_back(std::move(row));
             }
         } // the read is finished before any row of the table changes

@@ -3,6 +3,7 @@
 // checkpoints (immediate and deferred to the commit).
 
 #include "store/Database.h"
+#include "store/WalFlusher.h"
 
 #include <QFileInfo>
 #include <QSqlQuery>
@@ -27,17 +28,17 @@ const QString CountRows = QStringLiteral("SELECT COUNT(*) FROM t");
 qint64 rowCount(Database &db)
 {
     Database::CachedQuery q = db.cached(CountRows);
-    if (!q->next())
+    if (!q.next())
         throw std::runtime_error("COUNT(*) returned no row");
-    return q->value(0).toLongLong();
+    return q.value(0).toLongLong();
 }
 
 QStringList namesFrom(Database &db, int minimum)
 {
     QStringList names;
     Database::CachedQuery q = db.cached(NamesFrom, {minimum});
-    while (q->next())
-        names << q->value(0).toString();
+    while (q.next())
+        names << q.value(0).toString();
     return names;
 }
 
@@ -82,6 +83,14 @@ private Q_SLOTS:
     void afterCommitRegisteredAfterAnInnerRollbackNeverRuns();
     void writesAfterAnInnerRollbackAreNotKept();
 
+    // The native statement path gives what the QtSql driver gives.
+    void cachedValuesMatchTheQtSqlDriver();
+    // With a flush interval: when commits reach the disk.
+    void deferredCommitIsSyncedInTheBackground();
+    void durableCommitSyncsBeforeReturningAndCoversEarlierOnes();
+    void nestedTransactionJoinsTheOutermostDurability();
+    void deferredCommitIsThereAfterReopening();
+
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::optional<Database> m_db;
@@ -120,8 +129,8 @@ void TestDatabase::cachedReturnsRows()
     // A handle read only partly, then dropped: the next use starts from the beginning.
     {
         Database::CachedQuery q = db.cached(NamesFrom, {1});
-        QVERIFY(q->next());
-        QCOMPARE(q->value(0).toString(), QStringLiteral("a"));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("a"));
     }
     QCOMPARE(namesFrom(db, 1),
              (QStringList{QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("c")}));
@@ -137,18 +146,18 @@ void TestDatabase::nestedUseOfOneTextIsIndependent()
     QStringList innerNames;
     {
         Database::CachedQuery outer = db.cached(NamesFrom, {1});
-        QVERIFY(outer->next());
-        outerNames << outer->value(0).toString();
+        QVERIFY(outer.next());
+        outerNames << outer.value(0).toString();
         {
             // Same text while the outer handle is still reading: a statement of its own.
             Database::CachedQuery inner = db.cached(NamesFrom, {3});
-            while (inner->next())
-                innerNames << inner->value(0).toString();
+            while (inner.next())
+                innerNames << inner.value(0).toString();
             // And a third one, fully nested, with yet other values.
             QCOMPARE(namesFrom(db, 4), QStringList{QStringLiteral("r4")});
         }
-        while (outer->next())
-            outerNames << outer->value(0).toString();
+        while (outer.next())
+            outerNames << outer.value(0).toString();
     }
     QCOMPARE(outerNames, (QStringList{QStringLiteral("r1"), QStringLiteral("r2"),
                                       QStringLiteral("r3"), QStringLiteral("r4")}));
@@ -160,13 +169,13 @@ void TestDatabase::nestedUseOfOneTextIsIndependent()
     {
         Database::CachedQuery a = db.cached(NamesFrom, {4});
         Database::CachedQuery b = db.cached(NamesFrom, {1});
-        QVERIFY(a->next());
-        QVERIFY(b->next());
-        QCOMPARE(a->value(0).toString(), QStringLiteral("r4"));
-        QCOMPARE(b->value(0).toString(), QStringLiteral("r1"));
-        QVERIFY(!a->next());
-        QVERIFY(b->next());
-        QCOMPARE(b->value(0).toString(), QStringLiteral("r2"));
+        QVERIFY(a.next());
+        QVERIFY(b.next());
+        QCOMPARE(a.value(0).toString(), QStringLiteral("r4"));
+        QCOMPARE(b.value(0).toString(), QStringLiteral("r1"));
+        QVERIFY(!a.next());
+        QVERIFY(b.next());
+        QCOMPARE(b.value(0).toString(), QStringLiteral("r2"));
     }
 }
 
@@ -210,8 +219,8 @@ void TestDatabase::failedCachedStatementThrowsAndTheTextWorksAgain()
     QList<int> values;
     {
         Database::CachedQuery q = db.cached(laterRows, {1});
-        while (q->next())
-            values << q->value(0).toInt();
+        while (q.next())
+            values << q.value(0).toInt();
     }
     QCOMPARE(values, (QList<int>{2, 3}));
 
@@ -259,11 +268,11 @@ void TestDatabase::commitAfterCachedReads()
         {
             // Reads left unfinished, and a nested use of the same text.
             Database::CachedQuery outer = db.cached(NamesFrom, {1});
-            QVERIFY(outer->next());
+            QVERIFY(outer.next());
             Database::CachedQuery inner = db.cached(NamesFrom, {2});
-            QVERIFY(inner->next());
+            QVERIFY(inner.next());
             Database::CachedQuery count = db.cached(CountRows);
-            QVERIFY(count->next());
+            QVERIFY(count.next());
         }
         insert(db, QStringLiteral("t%1").arg(round), 10 + round);
         tx.commit(); // throws on "SQL statements in progress"
@@ -286,7 +295,7 @@ void TestDatabase::rollbackAfterCachedReads()
         Transaction tx(db);
         insert(db, QStringLiteral("c"), 3);
         Database::CachedQuery q = db.cached(NamesFrom, {1});
-        QVERIFY(q->next());
+        QVERIFY(q.next());
         // tx rolls back after q has gone (reverse order of destruction).
     }
     QVERIFY(!db.inTransaction());
@@ -306,9 +315,9 @@ void TestDatabase::checkpointAfterCachedReads()
     QVERIFY(walSize(db) > 0);
     {
         Database::CachedQuery q = db.cached(NamesFrom, {1});
-        QVERIFY(q->next());
+        QVERIFY(q.next());
         Database::CachedQuery again = db.cached(NamesFrom, {1});
-        QVERIFY(again->next());
+        QVERIFY(again.next());
     }
     db.checkpoint();
     QCOMPARE(walSize(db), 0); // TRUNCATE succeeded: no reader held the WAL
@@ -568,6 +577,130 @@ void TestDatabase::writesAfterAnInnerRollbackAreNotKept()
     }
     QVERIFY(!db.inTransaction());
     QCOMPARE(namesFrom(db, 0), QStringList());
+}
+
+void TestDatabase::cachedValuesMatchTheQtSqlDriver()
+{
+    Database &db = *m_db;
+    db.exec(QStringLiteral("CREATE TABLE v (k INTEGER PRIMARY KEY, t TEXT, b BLOB, i INTEGER, "
+                           "r REAL)"));
+    const QByteArray blob("\x00\x01\xff binary\x00", 12);
+    const QList<QVariantList> rows{
+        {1, QStringLiteral("plain"), QByteArray("bytes"), 7, 1.5},
+        {2, QString(), QByteArray(), QVariant(), QVariant()}, // null QString/QByteArray: NULL
+        {3, QStringLiteral(""), blob, qint64(1) << 40, -0.25},
+        {4, QStringLiteral("Grüße, 秘密 \U0001F511"), QByteArray(""), true, 0.0},
+    };
+    // Written once through each path: QtSql's exec() and the native cached().
+    for (const QVariantList &row : rows) {
+        db.exec(QStringLiteral("INSERT INTO v (k, t, b, i, r) VALUES (?, ?, ?, ?, ?)"), row);
+        QVariantList native = row;
+        native[0] = row.at(0).toInt() + 100;
+        db.cached(QStringLiteral("INSERT INTO v (k, t, b, i, r) VALUES (?, ?, ?, ?, ?)"), native);
+    }
+    const QString select =
+        QStringLiteral("SELECT t, b, i, r, typeof(t), typeof(b) FROM v WHERE k = ?");
+    for (const QVariantList &row : rows) {
+        for (const int k : {row.at(0).toInt(), row.at(0).toInt() + 100}) {
+            QSqlQuery viaQt = db.exec(select, {k});
+            QVERIFY(viaQt.next());
+            Database::CachedQuery viaNative = db.cached(select, {k});
+            QVERIFY(viaNative.next());
+            for (int column = 0; column < 6; ++column) {
+                const QVariant expected = viaQt.value(column);
+                const QVariant actual = viaNative.value(column);
+                QCOMPARE(actual.isNull(), expected.isNull());
+                if (!expected.isNull()) {
+                    QCOMPARE(actual.metaType(), expected.metaType());
+                    QCOMPARE(actual, expected);
+                }
+            }
+            QVERIFY(!viaNative.next());
+        }
+    }
+    // And the stored values are what was written, whichever path wrote them.
+    Database::CachedQuery q = db.cached(select, {104});
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toString(), rows.at(3).at(1).toString());
+    QCOMPARE(q.value(2).toLongLong(), 1);
+    Database::CachedQuery binary = db.cached(select, {103});
+    QVERIFY(binary.next());
+    QCOMPARE(binary.value(1).toByteArray(), blob);
+    QCOMPARE(binary.value(2).toLongLong(), qint64(1) << 40);
+}
+
+namespace {
+// A store whose deferred commits wait `interval` for the background sync.
+Database openWithFlushInterval(const QString &dir, std::chrono::milliseconds interval)
+{
+    Database db = Database::openSqlite(dir, interval);
+    db.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, "
+                           "name TEXT NOT NULL UNIQUE, n INTEGER NOT NULL)"));
+    return db;
+}
+
+void insertIn(Database &db, store::Durability durability, const QString &name)
+{
+    Transaction tx(db, durability);
+    insert(db, name, 1);
+    tx.commit();
+}
+} // namespace
+
+void TestDatabase::deferredCommitIsSyncedInTheBackground()
+{
+    m_db.reset();
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::milliseconds(20));
+    QVERIFY(db.flusher());
+    const std::uint64_t before = db.flusher()->pendingCommits();
+    insertIn(db, store::Durability::WithinFlushInterval, QStringLiteral("deferred"));
+    QCOMPARE(db.flusher()->pendingCommits(), before + 1);
+    QTRY_COMPARE(db.flusher()->flushedCommits(), before + 1);
+    QCOMPARE(namesFrom(db, 0), QStringList{QStringLiteral("deferred")});
+}
+
+void TestDatabase::durableCommitSyncsBeforeReturningAndCoversEarlierOnes()
+{
+    m_db.reset();
+    // A window the test never waits for: only a durable commit can flush in time.
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::hours(1));
+    const std::uint64_t before = db.flusher()->flushedCommits();
+    insertIn(db, store::Durability::WithinFlushInterval, QStringLiteral("read-row-1"));
+    insertIn(db, store::Durability::WithinFlushInterval, QStringLiteral("read-row-2"));
+    QCOMPARE(db.flusher()->flushedCommits(), before);
+    insertIn(db, store::Durability::OnCommit, QStringLiteral("change"));
+    // The one sync made the two deferred commits before it durable too (the WAL is in order).
+    QCOMPARE(db.flusher()->flushedCommits(), before + 2);
+    QCOMPARE(db.flusher()->pendingCommits(), before + 2);
+}
+
+void TestDatabase::nestedTransactionJoinsTheOutermostDurability()
+{
+    m_db.reset();
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::hours(1));
+    const std::uint64_t flushed = db.flusher()->flushedCommits();
+    {
+        Transaction outer(db, store::Durability::WithinFlushInterval);
+        {
+            Transaction inner(db); // asks for OnCommit, but only the outermost decides
+            insert(db, QStringLiteral("inner"), 1);
+            inner.commit();
+        }
+        outer.commit();
+    }
+    QCOMPARE(db.flusher()->flushedCommits(), flushed);
+    QCOMPARE(db.flusher()->pendingCommits(), flushed + 1);
+}
+
+void TestDatabase::deferredCommitIsThereAfterReopening()
+{
+    m_db.reset();
+    {
+        Database db = openWithFlushInterval(m_dir->path(), std::chrono::hours(1));
+        insertIn(db, store::Durability::WithinFlushInterval, QStringLiteral("kept"));
+    } // closing syncs what is pending
+    Database again = Database::openSqlite(m_dir->path());
+    QCOMPARE(namesFrom(again, 0), QStringList{QStringLiteral("kept")});
 }
 
 QTEST_GUILESS_MAIN(TestDatabase)
