@@ -27,7 +27,9 @@ void WalFlusher::commitPending()
     bool wake = false;
     {
         const std::lock_guard lock(m_mutex);
-        wake = m_pending++ == m_flushed && m_idle; // later ones ride on the round this starts
+        if (m_pending == m_covered) // no sync waits for anything yet: this one starts the window
+            m_oldestUnsynced = std::chrono::steady_clock::now();
+        wake = m_pending++ == m_covered && m_idle; // later ones ride on the round this starts
     }
     if (wake)
         m_wake.notify_one();
@@ -57,6 +59,7 @@ void WalFlusher::syncNow()
         throw StoreError("cannot sync the write-ahead log to disk");
     const std::lock_guard lock(m_mutex);
     m_flushed = std::max(m_flushed, through);
+    m_covered = std::max(m_covered, through);
 }
 
 std::uint64_t WalFlusher::flushedCommits() const
@@ -93,14 +96,18 @@ void WalFlusher::run(std::stop_token stop)
     std::unique_lock lock(m_mutex);
     while (true) {
         m_idle = true;
-        m_wake.wait(lock, stop, [this] { return m_pending > m_flushed; });
+        m_wake.wait(lock, stop, [this] { return m_pending > m_covered; });
         m_idle = false;
-        const bool stopping = stop.stop_requested();
-        if (m_pending <= m_flushed && stopping)
+        if (m_pending <= m_covered) // stopping, with nothing left to sync
             break;
-        if (!stopping) // let the window fill: one sync covers every commit in it
-            m_wake.wait_for(lock, stop, m_interval, [] { return false; });
+        // The window opens with the oldest commit not yet synced: each is on disk within
+        // `interval` of its commit, plus the sync itself. One sync covers all of them.
+        if (!stop.stop_requested())
+            m_wake.wait_until(lock, stop, m_oldestUnsynced + m_interval, [] { return false; });
         const std::uint64_t through = m_pending;
+        m_covered = through;
+        // Commits from now on are younger than this moment: their window starts here at worst.
+        m_oldestUnsynced = std::chrono::steady_clock::now();
         lock.unlock();
         const bool synced = syncWal();
         if (synced)
@@ -108,13 +115,14 @@ void WalFlusher::run(std::stop_token stop)
         else
             qWarning().noquote() << "cannot sync the write-ahead log; retrying";
         lock.lock();
-        if (synced)
+        if (synced) {
             m_flushed = std::max(m_flushed, through);
-        if (stop.stop_requested() && (m_pending <= m_flushed || !synced))
-            break;     // a failing disk at shutdown: SQLite's own close still tries
-        if (!synced) { // do not spin on a failing disk
+        } else {
+            m_covered = m_flushed; // not done: the next round takes them again
+            if (stop.stop_requested())
+                break; // a failing disk at shutdown: SQLite's own close still tries
             lock.unlock();
-            std::this_thread::sleep_for(m_interval);
+            std::this_thread::sleep_for(m_interval); // do not spin on a failing disk
             lock.lock();
         }
     }

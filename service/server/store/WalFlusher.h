@@ -11,11 +11,12 @@ struct sqlite3;
 
 namespace cortex::store {
 
-// Makes commits that did not sync on their own durable within a bounded time, off the event
-// loop. The store runs with synchronous=NORMAL: a commit reaches the WAL file (the operating
-// system) before it returns, so killing the server loses nothing, and this thread syncs the WAL
-// at most `interval` after such a commit, then checkpoints it (PASSIVE, on a connection of its
-// own) so that the server's own connection never stalls on a checkpoint's syncs.
+// Makes commits that did not sync on their own durable within a bounded time (the interval
+// after the commit, plus the sync itself), off the event loop. The store runs with
+// synchronous=NORMAL: a commit reaches the WAL file (the operating system) before it returns, so
+// killing the server loses nothing, and this thread syncs the WAL at most `interval` after such a
+// commit, then checkpoints it (PASSIVE, on a connection of its own) so that the server's own
+// connection never stalls on a checkpoint's syncs.
 class WalFlusher
 {
 public:
@@ -43,8 +44,10 @@ private:
     const std::chrono::milliseconds m_interval;
     mutable std::mutex m_mutex;
     std::condition_variable_any m_wake;
-    std::uint64_t m_pending = 0;       // commits marked so far
-    std::uint64_t m_flushed = 0;       // of those, synced
+    std::uint64_t m_pending = 0; // commits marked so far
+    std::uint64_t m_flushed = 0; // of those, synced
+    std::uint64_t m_covered = 0; // of those, synced or in the sync under way
+    std::chrono::steady_clock::time_point m_oldestUnsynced; // of the commits after m_covered
     bool m_idle = false;               // the thread waits for a commit (not for its window to end)
     sqlite3 *m_checkpointer = nullptr; // owned by the thread
     std::jthread m_thread;             // last: starts after everything above exists
