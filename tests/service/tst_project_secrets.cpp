@@ -4,6 +4,9 @@
 
 #include "AgentHelpers.h"
 
+#include "SideConnection.h"
+
+#include <QDir>
 #include <QTest>
 
 using namespace cortex::test;
@@ -30,6 +33,9 @@ private Q_SLOTS:
     void agentFlowOverHttpOnly();
     void sealedVaultAnswers503();
     void tokensSurviveARestart();
+    // Rows are kept in memory between fetches (access::AccessRows); a change made through
+    // another connection must reach the very next fetch all the same.
+    void changesBehindTheServersBackApplyToTheNextFetch();
 
 private:
     // A registered agent with one approved project holding KEY=value; returns the token.
@@ -431,4 +437,32 @@ void TestProjectSecrets::tokensSurviveARestart()
 }
 
 QTEST_MAIN(TestProjectSecrets)
+void TestProjectSecrets::changesBehindTheServersBackApplyToTheNextFetch()
+{
+    const TestAgent agent{QStringLiteral("side-agent")};
+    const QString token = setUp(agent, QStringLiteral("side"), QStringLiteral("v1"));
+    QVERIFY(!token.isEmpty()); // setUp fetched once: the rows are in memory now
+    cortex::test::SideConnection side(
+        QDir(m_server.dataDir()).filePath(QStringLiteral("data/cortex.db")));
+    QVERIFY2(side.isOpen(), qPrintable(side.error()));
+
+    // A grant removed behind the server's back: the next fetch no longer has the key.
+    CHECK_STATUS(m_access->fetch(QStringLiteral("side"), token), 200);
+    QVERIFY2(side.exec(QStringLiteral("DELETE FROM project_grants WHERE project_name = ?"),
+                       {QStringLiteral("side")}),
+             qPrintable(side.error()));
+    QCOMPARE(side.changedRows(), 1);
+    const HttpReply withoutGrant = m_access->fetch(QStringLiteral("side"), token);
+    CHECK_STATUS(withoutGrant, 200);
+    QCOMPARE(envOf(withoutGrant), QJsonObject());
+
+    // The token revoked behind its back: the next fetch is refused.
+    QVERIFY2(side.exec(QStringLiteral("UPDATE project_tokens SET revoked_at = ? WHERE project_id ="
+                                      " (SELECT id FROM projects WHERE project_name = ?)"),
+                       {QStringLiteral("2026-01-01T00:00:00.000Z"), QStringLiteral("side")}),
+             qPrintable(side.error()));
+    QVERIFY(side.changedRows() >= 1);
+    CHECK_ERROR(m_access->fetch(QStringLiteral("side"), token), 401, "token_revoked");
+}
+
 #include "tst_project_secrets.moc"

@@ -17,7 +17,7 @@ const PolicyCheck &ProjectEnvironment::policies()
 {
     // The subject is the agent the token belongs to, as at discover (reference §18 item 21).
     if (!m_policies)
-        m_policies = PolicyCheck::forAgent(m_db, m_auth.token.agentId);
+        m_policies.emplace(m_rows.policies(), m_auth.token.agentId);
     return *m_policies;
 }
 
@@ -47,8 +47,7 @@ std::map<QString, crypto::SecureBytes> ProjectEnvironment::values()
     // The project's grants with their secrets and current envelopes in one query (not one per
     // key): this runs on every fetch. Keyed by key_path, in the project's namespace.
     std::unordered_map<QString, store::SecretRepository::Stored> granted;
-    for (store::SecretRepository::Granted &g :
-         m_secrets.repository().grantedToProject(m_auth.project.projectName))
+    for (store::SecretRepository::Granted &g : m_rows.granted(m_auth.project.projectName))
         if (g.stored.meta.ns == m_auth.project.ns)
             granted.insert_or_assign(g.stored.meta.keyPath, std::move(g.stored));
 

@@ -23,9 +23,10 @@ namespace cortex::access {
 class ProjectEnvironment
 {
 public:
+    // `rows`: where values() reads the project's grants and the policies (ProjectTokens::rows()).
     ProjectEnvironment(store::Database &db, vault::SecretService &secrets,
-                       const ProjectTokens::Authorized &auth)
-        : m_db(db), m_secrets(secrets), m_auth(auth)
+                       const ProjectTokens::Authorized &auth, AccessRows &rows)
+        : m_db(db), m_secrets(secrets), m_auth(auth), m_rows(rows)
     {}
 
     // The env vars (token's ENV name -> decrypted value) of the KEY_VALUE secrets. Throws
@@ -46,6 +47,7 @@ private:
     store::Database &m_db;
     vault::SecretService &m_secrets;
     const ProjectTokens::Authorized &m_auth;
+    AccessRows &m_rows;
     std::optional<PolicyCheck> m_policies;
 };
 

@@ -108,7 +108,7 @@ ProjectTokens::findJwtRow(QByteArrayView jwt, const QString &projectName, const 
     const QString jti = claims.value(QStringLiteral("jti")).toString();
     if (jti.isEmpty() || claims.value(QStringLiteral("sub")).toString() != projectName)
         return std::nullopt;
-    return store::ProjectRepository(m_db).findTokenByJti(jti);
+    return m_rows.tokenByJti(jti);
 }
 
 ProjectTokens::Authorized ProjectTokens::authorize(QByteArrayView authorization,
@@ -123,13 +123,12 @@ ProjectTokens::Authorized ProjectTokens::authorize(QByteArrayView authorization,
     if (token.isEmpty())
         throw invalidToken();
 
-    store::ProjectRepository projects(m_db);
     // A JWT has exactly two dots; an opaque token ("cvpt_" + base64url) has none.
     const auto row = token.count('.') == 2 ? findJwtRow(token, projectName, now)
-                                           : projects.findToken(hash(token));
+                                           : m_rows.tokenByHash(hash(token));
     if (!row)
         throw invalidToken();
-    const auto project = projects.findById(row->projectId);
+    const auto project = m_rows.project(row->projectId);
     if (!project || project->projectName != projectName)
         throw invalidToken();
 
@@ -139,10 +138,10 @@ ProjectTokens::Authorized ProjectTokens::authorize(QByteArrayView authorization,
     if (row->expiresAt <= nowText)
         throw ApiError::unauthorized(QStringLiteral("token_expired"),
                                      QStringLiteral("project token expired"));
-    const auto agent = store::AgentRepository(m_db).find(row->agentId);
+    const auto agent = m_rows.agent(row->agentId);
     if (!agent || agent->agentId != project->agentId)
         throw revoked();
-    const auto approval = store::PendingGrantRepository(m_db).find(row->approvalId);
+    const auto approval = m_rows.approval(row->approvalId);
     if (!approval || approval->status != u"approved" || approval->approvalUntil <= nowText ||
         approval->agentId != row->agentId || approval->projectName != projectName ||
         !approval->approvedKeys)

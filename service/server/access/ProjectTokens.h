@@ -1,5 +1,6 @@
 #pragma once
 
+#include "access/AccessRows.h"
 #include "access/AccessSettings.h"
 #include "store/ProjectRepository.h"
 
@@ -33,8 +34,11 @@ public:
     // Without serverKeys no JWT is issued or accepted.
     ProjectTokens(store::Database &db, const AccessSettings &settings,
                   ServerKeys *serverKeys = nullptr)
-        : m_db(db), m_settings(settings), m_serverKeys(serverKeys)
+        : m_db(db), m_settings(settings), m_serverKeys(serverKeys), m_rows(db)
     {}
+
+    // The rows authorize() reads, kept while the store is unchanged; fetches read theirs too.
+    AccessRows &rows() { return m_rows; }
 
     struct Issued
     {
@@ -72,6 +76,7 @@ private:
     store::Database &m_db;
     const AccessSettings &m_settings;
     ServerKeys *m_serverKeys = nullptr;
+    AccessRows m_rows;
 };
 
 } // namespace cortex::access

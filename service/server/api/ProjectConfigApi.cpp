@@ -34,7 +34,8 @@ void registerProjectConfigRoutes(http::Router &router, ApiContext &ctx)
             const access::ProjectTokens::Authorized auth =
                 authorizeProjectRequest(ctx, request, project);
 
-            access::ProjectEnvironment environment(ctx.db, ctx.secrets, auth);
+            access::ProjectEnvironment environment(ctx.db, ctx.secrets, auth,
+                                                   ctx.projectTokens.rows());
             const auto templ = environment.find(templateName, u"TEMPLATE_CONFIG");
             if (!templ)
                 throw ApiError::notFound(QStringLiteral("template_not_found"),

@@ -99,8 +99,9 @@ Database::CachedStatement::~CachedStatement()
 
 Database::Database(Database &&other) noexcept
     : m_connectionName(std::move(other.m_connectionName)), m_filePath(std::move(other.m_filePath)),
-      m_handle(std::exchange(other.m_handle, nullptr)), m_flusher(std::move(other.m_flusher)),
-      m_durability(other.m_durability), m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
+      m_handle(std::exchange(other.m_handle, nullptr)), m_changes(std::move(other.m_changes)),
+      m_flusher(std::move(other.m_flusher)), m_durability(other.m_durability),
+      m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
       m_afterCommit(std::move(other.m_afterCommit)), m_statements(std::move(other.m_statements))
 {
     other.m_connectionName.clear();
@@ -143,6 +144,8 @@ Database Database::openSqlite(const QString &dataDir, std::chrono::milliseconds 
             !*static_cast<sqlite3 *const *>(handle.data()))
             throw StoreError("the QSQLITE driver gave no SQLite handle");
         database.m_handle = *static_cast<sqlite3 *const *>(handle.data());
+        // The tally lives on the heap, so the hook's pointer survives moving the Database.
+        sqlite3_update_hook(database.m_handle, &Database::onRowChanged, database.m_changes.get());
     }
     // WAL for concurrent readers; secure_delete so destroyed secret versions are overwritten,
     // not left in free pages. Without a flush interval, FULL sync: every acknowledged write
@@ -391,6 +394,34 @@ void Database::runTransactionStatement(const QString &sql)
         sqlite3_finalize(statement);
 }
 
+void Database::onRowChanged(void *self, int, const char *, const char *table, long long)
+{
+    auto *tally = static_cast<ChangeTally *>(self);
+    ++tally->rowsAll;
+    // The audit tables change with every request; nothing kept in memory is read from them.
+    if (qstrcmp(table, "audit_log") != 0 && qstrcmp(table, "audit_checkpoints") != 0)
+        ++tally->rowsOutsideAudit;
+}
+
+quint64 Database::changeCount()
+{
+    ChangeTally &t = *m_changes;
+    // Direct changes SQLite counted but the hook did not see (a whole-table DELETE takes a
+    // shortcut past the hook): count them as changes anywhere.
+    const qint64 total = sqlite3_total_changes64(m_handle);
+    if (total - t.totalAtLastLook > qint64(t.rowsAll - t.rowsAllAtLastLook))
+        ++t.unexplained;
+    t.totalAtLastLook = total;
+    t.rowsAllAtLastLook = t.rowsAll;
+    CachedQuery version = cached(QStringLiteral("PRAGMA data_version"));
+    const qint64 dataVersion = version.next() ? version.value(0).toLongLong() : -1;
+    if (dataVersion != t.dataVersion) {
+        t.dataVersion = dataVersion;
+        ++t.foreignCommits;
+    }
+    return t.rowsOutsideAudit + t.unexplained + t.foreignCommits;
+}
+
 void Database::syncIfDeferred()
 {
     if (m_flusher)
@@ -482,6 +513,8 @@ void Database::rollback()
 
 void Database::rollbackNow()
 {
+    // Rows read into memory during the transaction may be gone now: count it as a change.
+    ++m_changes->unexplained;
     try {
         runTransactionStatement(QStringLiteral("ROLLBACK"));
     } catch (const StoreError &) {

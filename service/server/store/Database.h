@@ -90,6 +90,13 @@ public:
     void afterCommit(std::function<void()> action);
     bool inTransaction() const { return m_depth > 0; }
 
+    // Changes whenever a row that is not the audit log's may have changed: every insert, update
+    // or delete through this connection on any other table (SQLite's update hook; also writes
+    // the hook misses, e.g. a whole-table DELETE, found by sqlite3_total_changes), and every
+    // commit by another connection (PRAGMA data_version). Rolled-back changes count too. For
+    // values kept in memory between requests (store::Memo): equal counts, same rows.
+    quint64 changeCount();
+
     // Moves the WAL into the main file and truncates it, so that pages a deletion overwrote
     // (secure_delete) leave no older copy behind in the WAL. Best effort; inside a transaction
     // it happens after the commit.
@@ -115,9 +122,24 @@ private:
     // would otherwise leave it for later.
     void syncIfDeferred();
 
+    static void onRowChanged(void *self, int operation, const char *database, const char *table,
+                             long long rowid);
+
     QString m_connectionName;
     QString m_filePath;
     sqlite3 *m_handle = nullptr; // the QSQLITE connection's own handle
+    // changeCount()'s parts (a heap block: the update hook keeps its address across moves).
+    struct ChangeTally
+    {
+        quint64 rowsOutsideAudit = 0; // hook: changes to tables other than the audit log's
+        quint64 rowsAll = 0;          // hook: every change
+        qint64 totalAtLastLook = 0;   // sqlite3_total_changes64 when changeCount() last looked
+        quint64 rowsAllAtLastLook = 0;
+        quint64 unexplained = 0;    // looks at which SQLite counted more than the hook saw
+        qint64 dataVersion = -1;    // PRAGMA data_version when last looked
+        quint64 foreignCommits = 0; // looks at which it had changed
+    };
+    std::unique_ptr<ChangeTally> m_changes = std::make_unique<ChangeTally>();
     std::unique_ptr<WalFlusher> m_flusher;
     Durability m_durability = Durability::OnCommit;
     int m_depth = 0;

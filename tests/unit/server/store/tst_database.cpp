@@ -3,6 +3,7 @@
 // checkpoints (immediate and deferred to the commit).
 
 #include "store/Database.h"
+#include "store/Memo.h"
 #include "store/WalFlusher.h"
 
 #include <QFileInfo>
@@ -90,6 +91,11 @@ private Q_SLOTS:
     void durableCommitSyncsBeforeReturningAndCoversEarlierOnes();
     void nestedTransactionJoinsTheOutermostDurability();
     void deferredCommitIsThereAfterReopening();
+
+    // changeCount() and store::Memo: what kept rows may rely on.
+    void changeCountMovesWithEveryChangeButTheAuditLogs();
+    void changeCountSeesCommitsOfAnotherConnection();
+    void memoKeepsValuesUntilTheStoreChanges();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -701,6 +707,94 @@ void TestDatabase::deferredCommitIsThereAfterReopening()
     } // closing syncs what is pending
     Database again = Database::openSqlite(m_dir->path());
     QCOMPARE(namesFrom(again, 0), QStringList{QStringLiteral("kept")});
+}
+
+void TestDatabase::changeCountMovesWithEveryChangeButTheAuditLogs()
+{
+    Database &db = *m_db;
+    insert(db, QStringLiteral("a"), 1);
+    quint64 count = db.changeCount();
+    const auto moved = [&] {
+        const quint64 now = db.changeCount();
+        const bool changed = now != count;
+        count = now;
+        return changed;
+    };
+    QVERIFY(!moved()); // looking changes nothing
+    namesFrom(db, 0);
+    QVERIFY(!moved()); // nor does reading
+    // A row of the store's own audit table (its chain columns do not matter here).
+    db.execOne(QStringLiteral("INSERT INTO audit_log (seq, time, actor_type, action, status,"
+                              " mac_key_id, prev_hash, entry_hash, entry_hmac)"
+                              " VALUES (1, 't', 'system', 'x', 'success', 1, 'p', 'e', 'h')"),
+               {});
+    db.execOne(QStringLiteral("UPDATE audit_log SET time = 'u' WHERE seq = 1"), {});
+    QVERIFY(!moved()); // the audit log changes with every request: not counted
+    insert(db, QStringLiteral("b"), 2);
+    QVERIFY(moved());
+    db.exec(QStringLiteral("UPDATE t SET n = n + 1 WHERE name = ?"), {QStringLiteral("a")});
+    QVERIFY(moved());
+    db.exec(QStringLiteral("UPDATE t SET n = n + 1 WHERE name = ?"), {QStringLiteral("none")});
+    QVERIFY(!moved());                        // no row touched
+    db.exec(QStringLiteral("DELETE FROM t")); // SQLite's whole-table shortcut skips the hook
+    QVERIFY(moved());
+    QCOMPARE(rowCount(db), 0);
+    {
+        Transaction tx(db);
+        insert(db, QStringLiteral("gone"), 1);
+    } // rolled back: what was read meanwhile may not exist
+    QVERIFY(moved());
+}
+
+void TestDatabase::changeCountSeesCommitsOfAnotherConnection()
+{
+    Database &db = *m_db;
+    insert(db, QStringLiteral("a"), 1);
+    const quint64 before = db.changeCount();
+    {
+        Database other = Database::openSqlite(m_dir->path()); // a second connection
+        insert(other, QStringLiteral("b"), 2);
+    }
+    QVERIFY(db.changeCount() != before);
+    QCOMPARE(namesFrom(db, 0), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+}
+
+void TestDatabase::memoKeepsValuesUntilTheStoreChanges()
+{
+    Database &db = *m_db;
+    insert(db, QStringLiteral("a"), 1);
+    store::Memo<QStringList> memo(db);
+    int loads = 0;
+    const auto names = [&] {
+        return memo.get(QStringLiteral("all"), [&] {
+            ++loads;
+            return namesFrom(db, 0);
+        });
+    };
+    QCOMPARE(names(), QStringList{QStringLiteral("a")});
+    QCOMPARE(names(), QStringList{QStringLiteral("a")});
+    QCOMPARE(loads, 1); // the second came from memory
+    insert(db, QStringLiteral("b"), 2);
+    QCOMPARE(names(), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+    QCOMPARE(loads, 2);
+    {
+        Database other = Database::openSqlite(m_dir->path());
+        other.exec(QStringLiteral("DELETE FROM t WHERE name = ?"), {QStringLiteral("a")});
+    }
+    QCOMPARE(names(), QStringList{QStringLiteral("b")});
+    QCOMPARE(loads, 3);
+
+    // Bounded: past its capacity it forgets what it holds.
+    store::Memo<int> small(db, 2);
+    int smallLoads = 0;
+    const auto value = [&](const QString &key) {
+        return small.get(key, [&] { return ++smallLoads; });
+    };
+    value(QStringLiteral("x"));
+    value(QStringLiteral("y"));
+    value(QStringLiteral("z")); // full: forgets x and y
+    value(QStringLiteral("x"));
+    QCOMPARE(smallLoads, 4);
 }
 
 QTEST_GUILESS_MAIN(TestDatabase)
