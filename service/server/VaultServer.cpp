@@ -55,6 +55,11 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
         qWarning().noquote() << "audit:" << warning;
     m_db = std::make_unique<store::Database>(store::Database::openSqlite(
         m_dataDir, std::chrono::milliseconds(auditSettings.readFlushMilliseconds)));
+    // Group commit for reads: the audit rows of all the reads handled in one turn of the event
+    // loop commit together at the start of the next turn, and their answers go out then.
+    m_db->setEventLoop([this](std::function<void()> call) {
+        QMetaObject::invokeMethod(this, std::move(call), Qt::QueuedConnection);
+    });
     m_vault = std::make_unique<vault::Vault>(*m_db, m_clock);
     m_secrets = std::make_unique<vault::SecretService>(*m_db, *m_vault, m_clock);
     m_adminAuth = std::make_unique<api::AdminAuth>(*m_db);
@@ -103,6 +108,7 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
 
 VaultServer::~VaultServer()
 {
+    m_db->commitGroup(); // its follow-ups use members that go before the store
     sealAndRecord(nullptr);
 }
 
@@ -216,9 +222,9 @@ http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpR
     const QString action = QString::fromLatin1(route.options.auditAction);
     // A read changes nothing but its audit row: that row is in the WAL before the answer and
     // on disk within the flush interval. Everything else is synced before its answer.
-    const store::Durability durability = request.method == "GET"
-                                             ? store::Durability::WithinFlushInterval
-                                             : store::Durability::OnCommit;
+    // Reads commit as a group (store::Durability::Grouped): their answers wait for it.
+    const store::Durability durability =
+        request.method == "GET" ? store::Durability::Grouped : store::Durability::OnCommit;
     std::optional<store::Transaction> tx(std::in_place, *m_db, durability);
     try {
         http::HttpResponse response = route.handler(request);
@@ -226,15 +232,36 @@ http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpR
             m_audit->record(audit::AuditEvent(action, resourceOf(request),
                                               QStringLiteral("success"), request.notes.detail),
                             &request);
+        if (!m_db->inGroup()) {
+            tx->commit();
+            return response;
+        }
+        if (response.isDeferred() || request.deferral) {
+            // The handler answers on its own (a long poll): the row must be committed first.
+            tx->commit();
+            m_db->commitGroup();
+            return response;
+        }
+        // Held until the group commits; if it cannot, the read is refused like any read
+        // whose audit row cannot be written.
+        const http::ResponseSlot slot = request.defer();
+        m_db->afterCommit([slot, response] { slot.complete(response); },
+                          [slot] {
+                              slot.complete(
+                                  http::HttpResponse::error(audit::AuditLog::unavailableError()));
+                          });
         tx->commit();
-        return response;
+        return http::HttpResponse::deferred();
     } catch (const protocol::ApiError &refusal) {
         if (refusal.code == u"audit_unavailable" || refusal.status == 429)
             throw; // nothing to add: the log is down, or a flood we do not write down
         if (refusal.keepChanges) {
             // The refusal is the outcome: its row joins the changes that led to it.
             m_audit->record(refusalEvent(action, request, &refusal), &request);
+            const bool grouped = m_db->inGroup();
             tx->commit();
+            if (grouped)
+                m_db->commitGroup(); // the refusal is answered now: its row goes first
             throw;
         }
         tx.reset(); // roll back before the refusal is written down

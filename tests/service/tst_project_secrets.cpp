@@ -36,6 +36,9 @@ private Q_SLOTS:
     // Rows are kept in memory between fetches (access::AccessRows); a change made through
     // another connection must reach the very next fetch all the same.
     void changesBehindTheServersBackApplyToTheNextFetch();
+    // Fetches that arrive together commit their audit rows as one group: each still gets its
+    // own answer and its own row, and a refused one among them takes nothing from the others.
+    void fetchesArrivingTogetherEachKeepTheirAnswerAndRow();
 
 private:
     // A registered agent with one approved project holding KEY=value; returns the token.
@@ -463,6 +466,58 @@ void TestProjectSecrets::changesBehindTheServersBackApplyToTheNextFetch()
              qPrintable(side.error()));
     QVERIFY(side.changedRows() >= 1);
     CHECK_ERROR(m_access->fetch(QStringLiteral("side"), token), 401, "token_revoked");
+}
+
+void TestProjectSecrets::fetchesArrivingTogetherEachKeepTheirAnswerAndRow()
+{
+    const TestAgent agent{QStringLiteral("burst-agent")};
+    const QString token = setUp(agent, QStringLiteral("burst"), QStringLiteral("b1"));
+    QVERIFY(!token.isEmpty());
+    cortex::test::SideConnection side(
+        QDir(m_server.dataDir()).filePath(QStringLiteral("data/cortex.db")));
+    QVERIFY2(side.isOpen(), qPrintable(side.error()));
+    const auto rowsWith = [&side](const QString &status) {
+        return side
+            .scalar(QStringLiteral("SELECT COUNT(DISTINCT request_id) FROM audit_log WHERE "
+                                   "action = 'get_secrets' AND resource = 'burst' AND status = ?"),
+                    {status})
+            .toInt();
+    };
+    const int successBefore = rowsWith(QStringLiteral("success"));
+    const int deniedBefore = rowsWith(QStringLiteral("denied"));
+
+    // Every request is written before any answer is read, so the server finds them together.
+    constexpr int Good = 6;
+    std::vector<std::unique_ptr<RawConnection>> connections;
+    for (int i = 0; i <= Good; ++i) {
+        connections.push_back(std::make_unique<RawConnection>(m_server.port()));
+        QVERIFY(connections.back()->isConnected());
+    }
+    for (int i = 0; i <= Good; ++i) {
+        const QString bearer = i == Good ? QStringLiteral("not-a-token") : token;
+        connections[i]->write(("GET /project/secrets/burst HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                               "Authorization: Bearer " +
+                               bearer.toLatin1() + "\r\n\r\n"));
+    }
+    for (const auto &connection : connections)
+        QVERIFY(connection->flush());
+    for (int i = 0; i <= Good; ++i) {
+        const std::optional<RawResponse> response = connections[i]->readResponse();
+        QVERIFY2(response, qPrintable(QStringLiteral("no answer on connection %1").arg(i)));
+        if (i == Good) {
+            QCOMPARE(response->status, 401);
+            continue;
+        }
+        QVERIFY2(response->status == 200, response->describe().constData());
+        QCOMPARE(response->object().value(QStringLiteral("env_vars")).toObject(),
+                 QJsonObject({{QStringLiteral("KEY"), QStringLiteral("b1")}}));
+    }
+    // Answered means written: the rows are there for another connection to see.
+    QCOMPARE(rowsWith(QStringLiteral("success")), successBefore + Good);
+    QCOMPARE(rowsWith(QStringLiteral("denied")), deniedBefore + 1);
+    const HttpReply verified = m_access->http().post(QStringLiteral("/admin/audit/verify"), {});
+    CHECK_STATUS(verified, 200);
+    QCOMPARE(verified.object().value(QStringLiteral("ok")).toBool(), true);
 }
 
 #include "tst_project_secrets.moc"

@@ -29,9 +29,7 @@ constexpr char MacKeyLabel[] = "cortex-vault/audit-hmac-v1";
 
 protocol::ApiError unavailable()
 {
-    return protocol::ApiError::serviceUnavailable(
-        QStringLiteral("audit_unavailable"),
-        QStringLiteral("the audit log cannot be written, so the request was not carried out"));
+    return AuditLog::unavailableError();
 }
 
 // Caller metadata is self-reported: keep it printable and short so it cannot smuggle control
@@ -77,6 +75,13 @@ constexpr char CheckpointColumns[] = "seq, entry_hash, time, kid, signature";
 
 } // namespace
 
+protocol::ApiError AuditLog::unavailableError()
+{
+    return protocol::ApiError::serviceUnavailable(
+        QStringLiteral("audit_unavailable"),
+        QStringLiteral("the audit log cannot be written, so the request was not carried out"));
+}
+
 AuditSettings AuditSettings::fromEnvironment(QStringList *warnings)
 {
     AuditSettings settings;
@@ -115,7 +120,7 @@ AuditLog::AuditLog(store::Database &db, vault::Vault &vault, access::ServerKeys 
         if (m_vault.isSealed() || !m_committedTail || m_committedTail->seq <= m_lastCheckpointSeq)
             return;
         try {
-            checkpointNow();
+            writeCheckpoint(store::Durability::WithinFlushInterval);
         } catch (const std::exception &e) {
             qCWarning(lcAudit) << "periodic checkpoint failed:" << e.what();
         }
@@ -343,7 +348,8 @@ void AuditLog::onCommitted(qint64 seq, const QByteArray &entryHash, const QStrin
     }
     if (seq - m_lastCheckpointSeq >= m_settings.checkpointEveryRows) {
         try {
-            checkpointNow();
+            // Synced with the reads' rows, not on its own: the next one covers a lost one.
+            writeCheckpoint(store::Durability::WithinFlushInterval);
         } catch (const std::exception &e) {
             qCWarning(lcAudit) << "checkpoint failed:" << e.what();
         }
@@ -399,7 +405,12 @@ void AuditLog::requireAuthenticRow(qint64 seq)
 
 std::optional<Checkpoint> AuditLog::checkpointNow()
 {
-    store::Transaction tx(m_db);
+    return writeCheckpoint(store::Durability::OnCommit);
+}
+
+std::optional<Checkpoint> AuditLog::writeCheckpoint(store::Durability durability)
+{
+    store::Transaction tx(m_db, durability);
     const Tail tail = readTail();
     if (tail.seq == 0)
         return std::nullopt;

@@ -20,6 +20,12 @@ struct HttpRequest;
 namespace cortex::access {
 class ServerKeys;
 }
+namespace cortex::protocol {
+struct ApiError;
+}
+namespace cortex::store {
+enum class Durability;
+}
 
 namespace cortex::audit {
 
@@ -71,6 +77,9 @@ public:
     // request, the actor comes from request->notes (unless the event names one) and the source
     // address, request id and caller metadata from the request itself.
     qint64 record(const AuditEvent &event, const http::HttpRequest *request = nullptr);
+
+    // 503 audit_unavailable: what a request gets when its row cannot be written.
+    static protocol::ApiError unavailableError();
 
     // Signs a checkpoint for the last row now (no-op when it already has one); returns it.
     std::optional<Checkpoint> checkpointNow();
@@ -143,6 +152,8 @@ private:
     Tail readTail();
     void requireIntactTail(const Tail &tail);
     void requireAuthenticRow(qint64 seq);
+    // checkpointNow() with the given durability: the periodic ones need no sync of their own.
+    std::optional<Checkpoint> writeCheckpoint(store::Durability durability);
     std::optional<Checkpoint> signCheckpoint(qint64 seq, const QByteArray &entryHash);
     void storeCheckpoint(const Checkpoint &checkpoint);
 

@@ -102,7 +102,10 @@ Database::Database(Database &&other) noexcept
       m_handle(std::exchange(other.m_handle, nullptr)), m_changes(std::move(other.m_changes)),
       m_flusher(std::move(other.m_flusher)), m_durability(other.m_durability),
       m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
-      m_afterCommit(std::move(other.m_afterCommit)), m_statements(std::move(other.m_statements))
+      m_afterCommit(std::move(other.m_afterCommit)),
+      m_groupOpen(std::exchange(other.m_groupOpen, false)),
+      m_groupAfterCommit(std::move(other.m_groupAfterCommit)), m_post(std::move(other.m_post)),
+      m_statements(std::move(other.m_statements))
 {
     other.m_connectionName.clear();
 }
@@ -111,6 +114,10 @@ Database::~Database()
 {
     if (m_connectionName.isEmpty())
         return;
+    if (m_depth == 0)
+        commitGroup(); // the reads of the last turn keep their audit rows
+    else if (m_groupOpen)
+        failGroup("the store closed inside a transaction");
     m_statements.clear(); // before the connection goes: a query outliving it is a Qt warning
     m_flusher.reset();    // its last round syncs what is still pending
     {
@@ -268,6 +275,7 @@ void Database::refuseAfterRollback() const
 
 QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 {
+    leaveGroup();
     refuseAfterRollback();
     if (writesWithoutRows(sql)) {
         if (CachedStatement *statement = statementFor(sql, StatementKind::QtSql)) {
@@ -299,6 +307,7 @@ QSqlQuery Database::exec(const QString &sql, const QVariantList &values)
 
 Database::CachedQuery Database::cached(const QString &sql, const QVariantList &values)
 {
+    leaveGroup();
     refuseAfterRollback();
     CachedStatement *slot = statementFor(sql, StatementKind::Native);
     sqlite3_stmt *statement = slot ? slot->native : prepareNative(sql);
@@ -430,13 +439,31 @@ void Database::syncIfDeferred()
 
 void Database::begin(Durability durability)
 {
-    if (m_depth++ > 0)
+    if (m_depth > 0) {
+        ++m_depth; // joins the outer transaction
         return;
+    }
+    if (durability == Durability::Grouped && !(m_post && m_handle))
+        durability = Durability::WithinFlushInterval;
+    if (durability != Durability::Grouped)
+        leaveGroup();
+    else if (m_groupOpen && sqlite3_get_autocommit(m_handle))
+        failGroup("SQLite rolled the transaction back"); // a SAVEPOINT now would start afresh
+    m_depth = 1;
     m_durability = durability;
     m_rolledBack = false;
     m_afterCommit.clear(); // nothing from an earlier, rolled-back transaction carries over
     try {
-        runTransactionStatement(QStringLiteral("BEGIN"));
+        if (durability == Durability::Grouped) {
+            if (!m_groupOpen) {
+                runTransactionStatement(QStringLiteral("BEGIN"));
+                m_groupOpen = true;
+                m_post([this] { commitGroup(); });
+            }
+            runTransactionStatement(QStringLiteral("SAVEPOINT grouped"));
+        } else {
+            runTransactionStatement(QStringLiteral("BEGIN"));
+        }
     } catch (const StoreError &e) {
         m_depth = 0;
         throw StoreError(std::string("cannot begin a transaction: ") + e.what());
@@ -449,13 +476,22 @@ void Database::commit()
         throw StoreError("commit of a transaction that was already rolled back");
     if (--m_depth > 0)
         return;
+    // A grouped transaction only ends its savepoint: the group commits later.
+    const bool grouped = m_durability == Durability::Grouped;
     try {
-        runTransactionStatement(QStringLiteral("COMMIT"));
+        runTransactionStatement(grouped ? QStringLiteral("RELEASE grouped")
+                                        : QStringLiteral("COMMIT"));
     } catch (const StoreError &e) {
         const std::string why = e.what();
         rollbackNow();
-        m_afterCommit.clear();
+        runLost(m_afterCommit);
         throw StoreError("commit failed: " + why);
+    }
+    if (grouped) { // its follow-ups wait for the group's COMMIT
+        for (AfterCommit &action : m_afterCommit)
+            m_groupAfterCommit.push_back(std::move(action));
+        m_afterCommit.clear();
+        return;
     }
     if (m_flusher) {
         if (m_durability == Durability::OnCommit) {
@@ -463,25 +499,80 @@ void Database::commit()
                 m_flusher->syncNow();
             } catch (const StoreError &) {
                 // Committed but not known to be on disk: the caller must not report success.
-                m_afterCommit.clear();
+                runLost(m_afterCommit);
                 throw;
             }
         } else {
             m_flusher->commitPending();
         }
     }
-    std::vector<std::function<void()>> actions;
+    std::vector<AfterCommit> actions;
     actions.swap(m_afterCommit);
-    for (const std::function<void()> &action : actions)
-        runAfterCommit(action);
+    for (const AfterCommit &action : actions)
+        runAfterCommit(action.action);
 }
 
-void Database::afterCommit(std::function<void()> action)
+bool Database::commitGroup()
+{
+    if (!m_groupOpen)
+        return true;
+    if (m_depth > 0) { // called from inside one of its savepoints: later
+        m_post([this] { commitGroup(); });
+        return true;
+    }
+    m_groupOpen = false;
+    std::vector<AfterCommit> actions;
+    actions.swap(m_groupAfterCommit);
+    try {
+        // SQLite rolls a whole transaction back on some errors (a full disk, an I/O error).
+        if (sqlite3_get_autocommit(m_handle))
+            throw StoreError("SQLite rolled the transaction back");
+        runTransactionStatement(QStringLiteral("COMMIT"));
+    } catch (const StoreError &e) {
+        m_groupAfterCommit = std::move(actions);
+        failGroup(e.what());
+        return false;
+    }
+    if (m_flusher)
+        m_flusher->commitPending();
+    for (const AfterCommit &action : actions)
+        runAfterCommit(action.action);
+    return true;
+}
+
+void Database::failGroup(const char *why)
+{
+    ++m_changes->unexplained;
+    m_groupOpen = false;
+    std::vector<AfterCommit> lost;
+    lost.swap(m_groupAfterCommit);
+    try {
+        runTransactionStatement(QStringLiteral("ROLLBACK"));
+    } catch (const StoreError &) {
+        // Already rolled back.
+    }
+    qWarning().noquote() << "group commit failed; its" << lost.size()
+                         << "committed transactions are lost:" << why;
+    runLost(lost);
+}
+
+void Database::runLost(std::vector<AfterCommit> &actions)
+{
+    std::vector<AfterCommit> lost;
+    lost.swap(actions);
+    for (const AfterCommit &action : lost)
+        if (action.ifLost)
+            runAfterCommit(action.ifLost);
+}
+
+void Database::afterCommit(std::function<void()> action, std::function<void()> ifLost)
 {
     if (m_depth == 0)
         runAfterCommit(action);
     else if (!m_rolledBack) // a rolled-back transaction never commits
-        m_afterCommit.push_back(std::move(action));
+        m_afterCommit.push_back({std::move(action), std::move(ifLost)});
+    else if (ifLost)
+        runAfterCommit(ifLost);
 }
 
 void Database::checkpoint()
@@ -507,7 +598,7 @@ void Database::rollback()
     if (m_rolledBack)
         return;
     m_rolledBack = true;
-    m_afterCommit.clear();
+    runLost(m_afterCommit);
     rollbackNow();
 }
 
@@ -515,6 +606,18 @@ void Database::rollbackNow()
 {
     // Rows read into memory during the transaction may be gone now: count it as a change.
     ++m_changes->unexplained;
+    if (m_durability == Durability::Grouped && m_groupOpen) {
+        try {
+            // Only this transaction's savepoint; the group's other transactions stay.
+            runTransactionStatement(QStringLiteral("ROLLBACK TO grouped"));
+            runTransactionStatement(QStringLiteral("RELEASE grouped"));
+            return;
+        } catch (const StoreError &e) {
+            // SQLite dropped the whole transaction, the group's other savepoints with it.
+            failGroup(e.what());
+            return;
+        }
+    }
     try {
         runTransactionStatement(QStringLiteral("ROLLBACK"));
     } catch (const StoreError &) {

@@ -5,6 +5,7 @@
 #include <QString>
 #include <QVariant>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -27,6 +28,15 @@ enum class Durability {
     // In the operating system when commit() returns (a killed server loses nothing) and synced
     // within the store's flush interval: the audit rows of reads, thousands a second.
     WithinFlushInterval,
+    // As WithinFlushInterval, with the commit itself shared (group commit): the transaction is
+    // a savepoint of one SQLite transaction that every Grouped transaction joins until the
+    // group commits (commitGroup(), which the store's owner schedules for the end of the
+    // event-loop turn when a group opens). commit() only ends the savepoint; the changes reach
+    // the operating system, and afterCommit actions run, when the group commits. A rollback
+    // undoes only its own savepoint. Any other statement or transaction commits the group
+    // first. Reads use it and hold their answers until then: one COMMIT, one WAL append and
+    // one set of lock calls for all the reads of a turn instead of one each.
+    Grouped,
 };
 
 // A storage failure. Its text is for the server log only (it may name tables, never values);
@@ -85,10 +95,25 @@ public:
     void rollback();
 
     // Runs `action` once the outermost transaction has committed (at once outside one); a
-    // rollback discards it. For work that must only follow durable changes: notifications,
-    // waking long-polls, signing audit checkpoints. Exceptions from `action` are logged.
-    void afterCommit(std::function<void()> action);
+    // rollback discards it and runs `ifLost` instead (when given). For work that must only
+    // follow durable changes: notifications, waking long-polls, signing audit checkpoints,
+    // answering a grouped read. Exceptions from either are logged.
+    void afterCommit(std::function<void()> action, std::function<void()> ifLost = {});
     bool inTransaction() const { return m_depth > 0; }
+
+    // Group commit (Durability::Grouped) needs an event loop: `post` must run the function it
+    // is given soon on the store's thread, outside any transaction (the server posts to its
+    // event loop). The store posts commitGroup() whenever a group opens. Set it once the
+    // Database has its final place (it keeps `this`). Without it, or on a driver other than
+    // SQLite, Grouped transactions commit on their own like WithinFlushInterval ones.
+    void setEventLoop(std::function<void(std::function<void()>)> post) { m_post = std::move(post); }
+    // Commits the open group, if any, and runs its afterCommit actions; when the group cannot
+    // commit it is rolled back, every ifLost action runs and false is returned (logged, never
+    // thrown: it runs from the event loop). Inside a transaction it only posts itself again.
+    bool commitGroup();
+    bool groupOpen() const { return m_groupOpen; }
+    // True while the current transaction is a savepoint of the group.
+    bool inGroup() const { return m_depth > 0 && m_durability == Durability::Grouped; }
 
     // Changes whenever a row that is not the audit log's may have changed: every insert, update
     // or delete through this connection on any other table (SQLite's update hook; also writes
@@ -118,6 +143,21 @@ private:
     [[noreturn]] void throwNative(const char *what, sqlite3_stmt *statement);
     void runTransactionStatement(const QString &sql);
     void rollbackNow();
+    // Before a statement or transaction that is not part of the group: commit the group.
+    void leaveGroup()
+    {
+        if (m_groupOpen && m_depth == 0)
+            commitGroup();
+    }
+    struct AfterCommit
+    {
+        std::function<void()> action;
+        std::function<void()> ifLost;
+    };
+    static void runLost(std::vector<AfterCommit> &actions);
+    // The group cannot commit: rolls it back and runs the ifLost actions of its savepoints.
+    void failGroup(const char *why);
+
     // A commit or autocommit write that must be durable now: syncs the WAL when the flusher
     // would otherwise leave it for later.
     void syncIfDeferred();
@@ -144,7 +184,12 @@ private:
     Durability m_durability = Durability::OnCommit;
     int m_depth = 0;
     bool m_rolledBack = false;
-    std::vector<std::function<void()>> m_afterCommit;
+    std::vector<AfterCommit> m_afterCommit;
+    // Group commit: whether the shared SQLite transaction is open, the actions of its
+    // savepoints that committed, and who schedules commitGroup().
+    bool m_groupOpen = false;
+    std::vector<AfterCommit> m_groupAfterCommit;
+    std::function<void(std::function<void()>)> m_post;
     // Prepared statements by SQL text; more than one only while the same text is in use twice.
     std::unordered_map<QString, std::vector<std::unique_ptr<CachedStatement>>> m_statements;
 };

@@ -92,6 +92,14 @@ private Q_SLOTS:
     void nestedTransactionJoinsTheOutermostDurability();
     void deferredCommitIsThereAfterReopening();
 
+    // Group commit (Durability::Grouped): what the reads of one event-loop turn rely on.
+    void groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup();
+    void groupedRollbackUndoesOnlyItsOwnTransaction();
+    void otherWorkCommitsTheGroupFirst();
+    void aGroupSQLiteRolledBackIsReportedLostToEveryMember();
+    void groupedWithoutASchedulerCommitsAtOnce();
+    void closingTheStoreCommitsTheOpenGroup();
+
     // changeCount() and store::Memo: what kept rows may rely on.
     void changeCountMovesWithEveryChangeButTheAuditLogs();
     void changeCountSeesCommitsOfAnotherConnection();
@@ -707,6 +715,159 @@ void TestDatabase::deferredCommitIsThereAfterReopening()
     } // closing syncs what is pending
     Database again = Database::openSqlite(m_dir->path());
     QCOMPARE(namesFrom(again, 0), QStringList{QStringLiteral("kept")});
+}
+
+namespace {
+// The store's event loop, stood in for: it counts what the store posts, and the test commits
+// the group itself.
+struct GroupHarness
+{
+    explicit GroupHarness(Database &db)
+    {
+        db.setEventLoop([this](const std::function<void()> &) { ++postCount; });
+    }
+    int posts() const { return postCount; }
+    int postCount = 0;
+    QStringList events; // what the after-commit and if-lost actions saw, in order
+};
+
+enum class Ending { Commit, RollBack };
+
+void groupedInsert(Database &db, GroupHarness &harness, const QString &name,
+                   Ending ending = Ending::Commit)
+{
+    Transaction tx(db, store::Durability::Grouped);
+    insert(db, name, 1);
+    db.afterCommit([&harness, name] { harness.events << QStringLiteral("committed ") + name; },
+                   [&harness, name] { harness.events << QStringLiteral("lost ") + name; });
+    if (ending == Ending::Commit)
+        tx.commit();
+}
+
+qint64 rowsSeenBy(const QString &dir)
+{
+    Database other = Database::openSqlite(dir); // another connection: sees committed rows only
+    return rowCount(other);
+}
+} // namespace
+
+void TestDatabase::groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup()
+{
+    Database &db = *m_db;
+    GroupHarness harness(db);
+    groupedInsert(db, harness, QStringLiteral("a"));
+    groupedInsert(db, harness, QStringLiteral("b"));
+    QVERIFY(db.groupOpen());
+    QCOMPARE(harness.posts(), 1); // once per group, not per transaction
+    QCOMPARE(harness.events, QStringList());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 0);
+
+    QVERIFY(db.commitGroup());
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(harness.events,
+             (QStringList{QStringLiteral("committed a"), QStringLiteral("committed b")}));
+    QCOMPARE(rowsSeenBy(m_dir->path()), 2);
+
+    groupedInsert(db, harness, QStringLiteral("c")); // the next one opens a new group
+    QCOMPARE(harness.posts(), 2);
+    QVERIFY(db.commitGroup());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 3);
+}
+
+void TestDatabase::groupedRollbackUndoesOnlyItsOwnTransaction()
+{
+    Database &db = *m_db;
+    GroupHarness harness(db);
+    groupedInsert(db, harness, QStringLiteral("kept"));
+    groupedInsert(db, harness, QStringLiteral("undone"), Ending::RollBack);
+    QCOMPARE(harness.events, QStringList{QStringLiteral("lost undone")});
+    groupedInsert(db, harness, QStringLiteral("after"));
+    QVERIFY(db.commitGroup());
+    QCOMPARE(harness.events,
+             (QStringList{QStringLiteral("lost undone"), QStringLiteral("committed kept"),
+                          QStringLiteral("committed after")}));
+    QCOMPARE(namesFrom(db, 0), (QStringList{QStringLiteral("kept"), QStringLiteral("after")}));
+}
+
+void TestDatabase::otherWorkCommitsTheGroupFirst()
+{
+    Database &db = *m_db;
+    GroupHarness harness(db);
+    // A transaction of another kind: the group commits before it begins.
+    groupedInsert(db, harness, QStringLiteral("read-1"));
+    {
+        Transaction tx(db);
+        QCOMPARE(harness.events, QStringList{QStringLiteral("committed read-1")});
+        QVERIFY(!db.groupOpen());
+        insert(db, QStringLiteral("change"), 2);
+        tx.commit();
+    }
+    // A statement outside any transaction: the same.
+    groupedInsert(db, harness, QStringLiteral("read-2"));
+    QVERIFY(db.groupOpen());
+    QCOMPARE(rowCount(db), 3);
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(harness.events.last(), QStringLiteral("committed read-2"));
+    QCOMPARE(rowsSeenBy(m_dir->path()), 3);
+    // Inside one of its own transactions, commitGroup() waits for the next turn.
+    {
+        Transaction tx(db, store::Durability::Grouped);
+        insert(db, QStringLiteral("read-3"), 3);
+        const int scheduled = harness.posts();
+        QVERIFY(db.commitGroup());
+        QVERIFY(db.groupOpen());
+        QCOMPARE(harness.posts(), scheduled + 1);
+        tx.commit();
+    }
+    QVERIFY(db.commitGroup());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 4);
+}
+
+void TestDatabase::aGroupSQLiteRolledBackIsReportedLostToEveryMember()
+{
+    Database &db = *m_db;
+    GroupHarness harness(db);
+    groupedInsert(db, harness, QStringLiteral("first"));
+    {
+        // ON CONFLICT ROLLBACK makes SQLite drop the whole transaction, the savepoints of the
+        // group's other members with it: all of them must hear that they were lost.
+        Transaction tx(db, store::Durability::Grouped);
+        QVERIFY_THROWS_EXCEPTION(
+            StoreError, db.exec(QStringLiteral("INSERT OR ROLLBACK INTO t (name, n) VALUES (?, ?)"),
+                                {QStringLiteral("first"), 9}));
+    }
+    QCOMPARE(harness.events, QStringList{QStringLiteral("lost first")});
+    QVERIFY(!db.groupOpen());
+    QVERIFY(db.commitGroup()); // nothing left to commit
+    QCOMPARE(rowsSeenBy(m_dir->path()), 0);
+    // The store goes on: the next group works.
+    groupedInsert(db, harness, QStringLiteral("second"));
+    QVERIFY(db.commitGroup());
+    QCOMPARE(namesFrom(db, 0), QStringList{QStringLiteral("second")});
+}
+
+void TestDatabase::groupedWithoutASchedulerCommitsAtOnce()
+{
+    Database &db = *m_db; // no scheduler: nobody would ever commit a group
+    QStringList events;
+    {
+        Transaction tx(db, store::Durability::Grouped);
+        insert(db, QStringLiteral("alone"), 1);
+        db.afterCommit([&events] { events << QStringLiteral("committed"); });
+        tx.commit();
+    }
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(events, QStringList{QStringLiteral("committed")});
+    QCOMPARE(rowsSeenBy(m_dir->path()), 1);
+}
+
+void TestDatabase::closingTheStoreCommitsTheOpenGroup()
+{
+    GroupHarness harness(*m_db);
+    groupedInsert(*m_db, harness, QStringLiteral("last-read"));
+    m_db.reset();
+    QCOMPARE(harness.events, QStringList{QStringLiteral("committed last-read")});
+    QCOMPARE(rowsSeenBy(m_dir->path()), 1);
 }
 
 void TestDatabase::changeCountMovesWithEveryChangeButTheAuditLogs()
