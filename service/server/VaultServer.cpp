@@ -258,10 +258,8 @@ http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpR
         if (refusal.keepChanges) {
             // The refusal is the outcome: its row joins the changes that led to it.
             m_audit->record(refusalEvent(action, request, &refusal), &request);
-            const bool grouped = m_db->inGroup();
             tx->commit();
-            if (grouped)
-                m_db->commitGroup(); // the refusal is answered now: its row goes first
+            m_db->commitGroup(); // the refusal is answered now: its row goes first (if grouped)
             throw;
         }
         tx.reset(); // roll back before the refusal is written down

@@ -27,11 +27,6 @@ namespace {
 constexpr qsizetype MaxCallerField = 256;
 constexpr char MacKeyLabel[] = "cortex-vault/audit-hmac-v1";
 
-protocol::ApiError unavailable()
-{
-    return AuditLog::unavailableError();
-}
-
 // Caller metadata is self-reported: keep it printable and short so it cannot smuggle control
 // characters into an operator's terminal or bloat the log.
 QString callerField(const http::HttpRequest &request, const char *name,
@@ -248,7 +243,7 @@ void AuditLog::requireIntactTail(const Tail &tail)
             << "the audit log no longer ends at seq" << m_committedTail->seq
             << "as this server wrote it (now" << tail.seq
             << "): rows were removed or altered; refusing to append or sign";
-        throw unavailable();
+        throw unavailableError();
     }
 }
 
@@ -332,7 +327,7 @@ qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *reques
     } catch (const store::StoreError &e) {
         qCCritical(lcAudit).noquote() << "cannot write the audit row for" << r.action << "("
                                       << r.requestId << "):" << e.what();
-        throw unavailable();
+        throw unavailableError();
     }
     return r.seq;
 }
@@ -399,7 +394,7 @@ void AuditLog::requireAuthenticRow(qint64 seq)
     if (!authentic) {
         qCCritical(lcAudit).noquote()
             << "audit row" << seq << "fails its hash or HMAC check; refusing to sign it";
-        throw unavailable();
+        throw unavailableError();
     }
 }
 

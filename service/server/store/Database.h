@@ -5,7 +5,6 @@
 #include <QString>
 #include <QVariant>
 #include <chrono>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <stdexcept>
@@ -30,8 +29,8 @@ enum class Durability {
     WithinFlushInterval,
     // As WithinFlushInterval, with the commit itself shared (group commit): the transaction is
     // a savepoint of one SQLite transaction that every Grouped transaction joins until the
-    // group commits (commitGroup(), which the store's owner schedules for the end of the
-    // event-loop turn when a group opens). commit() only ends the savepoint; the changes reach
+    // group commits (commitGroup(), which the store posts to its event loop when a group
+    // opens, see setEventLoop()). commit() only ends the savepoint; the changes reach
     // the operating system, and afterCommit actions run, when the group commits. A rollback
     // undoes only its own savepoint. Any other statement or transaction commits the group
     // first. Reads use it and hold their answers until then: one COMMIT, one WAL append and
@@ -186,7 +185,7 @@ private:
     bool m_rolledBack = false;
     std::vector<AfterCommit> m_afterCommit;
     // Group commit: whether the shared SQLite transaction is open, the actions of its
-    // savepoints that committed, and who schedules commitGroup().
+    // savepoints that committed, and the event loop commitGroup() is posted to.
     bool m_groupOpen = false;
     std::vector<AfterCommit> m_groupAfterCommit;
     std::function<void(std::function<void()>)> m_post;

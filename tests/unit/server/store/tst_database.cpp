@@ -97,7 +97,7 @@ private Q_SLOTS:
     void groupedRollbackUndoesOnlyItsOwnTransaction();
     void otherWorkCommitsTheGroupFirst();
     void aGroupSQLiteRolledBackIsReportedLostToEveryMember();
-    void groupedWithoutASchedulerCommitsAtOnce();
+    void groupedWithoutAnEventLoopCommitsAtOnce();
     void closingTheStoreCommitsTheOpenGroup();
 
     // changeCount() and store::Memo: what kept rows may rely on.
@@ -724,10 +724,9 @@ struct GroupHarness
 {
     explicit GroupHarness(Database &db)
     {
-        db.setEventLoop([this](const std::function<void()> &) { ++postCount; });
+        db.setEventLoop([this](const std::function<void()> &) { ++posts; });
     }
-    int posts() const { return postCount; }
-    int postCount = 0;
+    int posts = 0;
     QStringList events; // what the after-commit and if-lost actions saw, in order
 };
 
@@ -758,7 +757,7 @@ void TestDatabase::groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup()
     groupedInsert(db, harness, QStringLiteral("a"));
     groupedInsert(db, harness, QStringLiteral("b"));
     QVERIFY(db.groupOpen());
-    QCOMPARE(harness.posts(), 1); // once per group, not per transaction
+    QCOMPARE(harness.posts, 1); // once per group, not per transaction
     QCOMPARE(harness.events, QStringList());
     QCOMPARE(rowsSeenBy(m_dir->path()), 0);
 
@@ -769,7 +768,7 @@ void TestDatabase::groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup()
     QCOMPARE(rowsSeenBy(m_dir->path()), 2);
 
     groupedInsert(db, harness, QStringLiteral("c")); // the next one opens a new group
-    QCOMPARE(harness.posts(), 2);
+    QCOMPARE(harness.posts, 2);
     QVERIFY(db.commitGroup());
     QCOMPARE(rowsSeenBy(m_dir->path()), 3);
 }
@@ -813,10 +812,10 @@ void TestDatabase::otherWorkCommitsTheGroupFirst()
     {
         Transaction tx(db, store::Durability::Grouped);
         insert(db, QStringLiteral("read-3"), 3);
-        const int scheduled = harness.posts();
+        const int scheduled = harness.posts;
         QVERIFY(db.commitGroup());
         QVERIFY(db.groupOpen());
-        QCOMPARE(harness.posts(), scheduled + 1);
+        QCOMPARE(harness.posts, scheduled + 1);
         tx.commit();
     }
     QVERIFY(db.commitGroup());
@@ -846,9 +845,9 @@ void TestDatabase::aGroupSQLiteRolledBackIsReportedLostToEveryMember()
     QCOMPARE(namesFrom(db, 0), QStringList{QStringLiteral("second")});
 }
 
-void TestDatabase::groupedWithoutASchedulerCommitsAtOnce()
+void TestDatabase::groupedWithoutAnEventLoopCommitsAtOnce()
 {
-    Database &db = *m_db; // no scheduler: nobody would ever commit a group
+    Database &db = *m_db; // no event loop: nobody would ever commit a group
     QStringList events;
     {
         Transaction tx(db, store::Durability::Grouped);
