@@ -13,6 +13,11 @@ int main(int argc, char *argv[])
     // glibc re-reads /etc/localtime on every timestamp unless TZ is set; log lines need one.
     if (!qEnvironmentVariableIsSet("TZ"))
         qputenv("TZ", ":/etc/localtime");
+    // Qt's own event dispatcher rather than GLib's: it wakes the loop once per turn however
+    // many events are posted (GLib's writes its eventfd for each), and keeps socket notifiers
+    // in a plain table. Measured ~8% more fetches per second (bench/README.md).
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     // Log lines as "2026-11-23T19:29:37.174 info cortex.http: ..." on stderr, in batches;
     // declared first so that it outlives everything that logs.
     const cortex::startup::LogSink log;
