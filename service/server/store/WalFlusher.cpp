@@ -85,6 +85,14 @@ void WalFlusher::checkpoint()
             return;
         }
         sqlite3_busy_timeout(m_checkpointer, 1000);
+        // A connection finds out that the store is in WAL mode only when it first reads it;
+        // until then a checkpoint through it does nothing and reports -1 frames.
+        if (sqlite3_exec(m_checkpointer, "PRAGMA schema_version", nullptr, nullptr, nullptr) !=
+            SQLITE_OK) {
+            sqlite3_close(m_checkpointer);
+            m_checkpointer = nullptr;
+            return;
+        }
     }
     // PASSIVE: copies what it can without waiting for readers or blocking the writer. A busy
     // result only means the next round does it.

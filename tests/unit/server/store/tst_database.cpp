@@ -91,6 +91,7 @@ private Q_SLOTS:
     void durableCommitSyncsBeforeReturningAndCoversEarlierOnes();
     void nestedTransactionJoinsTheOutermostDurability();
     void deferredCommitIsThereAfterReopening();
+    void flusherMovesTheWalIntoTheMainFile();
 
     // Group commit (Durability::Grouped): what the reads of one event-loop turn rely on.
     void groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup();
@@ -715,6 +716,25 @@ void TestDatabase::deferredCommitIsThereAfterReopening()
     } // closing syncs what is pending
     Database again = Database::openSqlite(m_dir->path());
     QCOMPARE(namesFrom(again, 0), QStringList{QStringLiteral("kept")});
+}
+
+void TestDatabase::flusherMovesTheWalIntoTheMainFile()
+{
+    // Checkpoints belong to the flusher's thread: the server's connection runs SQLite's own
+    // only once the WAL passes 20,000 pages. Until one runs, new pages live only in the WAL.
+    m_db.reset();
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::milliseconds(20));
+    const qint64 before = QFileInfo(db.filePath()).size();
+    {
+        Transaction tx(db, store::Durability::WithinFlushInterval);
+        for (int i = 0; i < 64; ++i)
+            insert(db, QString(4000, QChar(u'a' + i % 26)) + QString::number(i), i);
+        tx.commit();
+    }
+    // ~256 KiB of rows (and as much again of index) must reach the main file with no further
+    // work on this connection.
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db.filePath()).size() >= before + 256 * 1024, 30000);
+    QCOMPARE(namesFrom(db, 63).size(), 1);
 }
 
 namespace {
