@@ -7,6 +7,7 @@
 #include "api/ProjectAuth.h"
 #include "api/Routes.h"
 #include "protocol/ApiError.h"
+#include "protocol/JsonText.h"
 #include "store/Database.h"
 
 #include <QJsonArray>
@@ -24,19 +25,29 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
             const access::ProjectTokens::Authorized auth =
                 authorizeProjectRequest(ctx, request, project);
 
-            // Scope, approval, grants and secrets are re-checked on every fetch.
-            QJsonObject env;
-            for (const auto &[name, value] :
-                 access::ProjectEnvironment(ctx.db, ctx.secrets, auth, ctx.projectTokens.rows())
-                     .values())
-                // QJsonValue needs a QString; that copy is outside our control (as in
-                // SecretsApi), the SecureBytes is wiped when it goes.
-                env.insert(name, QString::fromUtf8(value.view()));
+            // Scope, approval, grants and secrets are re-checked on every fetch. The answer is
+            // written straight from the decrypted values (sorted by name, as QJsonObject would
+            // write them): no QString and QJsonObject copies of the secrets, and less CPU.
+            const std::map<QString, crypto::SecureBytes> values =
+                access::ProjectEnvironment(ctx.db, ctx.secrets, auth, ctx.projectTokens.rows())
+                    .values();
+            QByteArray body = "{\"env_vars\":{";
+            QStringList names;
+            names.reserve(qsizetype(values.size()));
+            for (const auto &[name, value] : values) {
+                if (!names.isEmpty())
+                    body += ',';
+                protocol::appendJsonString(body, name.toUtf8());
+                body += ':';
+                protocol::appendJsonString(body, value.view());
+                names.append(name);
+            }
+            body += "}}";
             request.notes.resource = project;
             request.notes.detail = {
-                {QStringLiteral("env_vars"), QJsonArray::fromStringList(env.keys())}};
+                {QStringLiteral("env_vars"), QJsonArray::fromStringList(names)}};
             tx.commit();
-            return HttpResponse::json(200, QJsonObject{{QStringLiteral("env_vars"), env}});
+            return HttpResponse{200, std::move(body), QByteArrayLiteral("application/json"), {}};
         });
 }
 
