@@ -583,6 +583,9 @@ void Database::checkpoint()
         afterCommit([this] { checkpoint(); });
         return;
     }
+    std::unique_lock<std::mutex> flusherWaits;
+    if (m_flusher)
+        flusherWaits = m_flusher->holdCheckpoints();
     try {
         exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
     } catch (const StoreError &) {

@@ -118,9 +118,10 @@ void WalFlusher::run(std::stop_token stop)
         m_oldestUnsynced = std::chrono::steady_clock::now();
         lock.unlock();
         const bool synced = syncWal();
-        if (synced)
+        if (synced) {
+            const std::lock_guard checkpointing(m_checkpointing);
             checkpoint();
-        else
+        } else
             qWarning().noquote() << "cannot sync the write-ahead log; retrying";
         lock.lock();
         if (synced) {

@@ -30,6 +30,10 @@ public:
     // Syncs the WAL now, on the caller's thread: for commits that must be durable before
     // anyone hears of them. Throws StoreError when the sync fails.
     void syncNow();
+    // Keeps the thread from starting a checkpoint (and waits for one under way) while held:
+    // SQLite refuses a checkpoint outright while another connection runs one, and the store's
+    // own (Database::checkpoint, after deletions) must not be skipped.
+    std::unique_lock<std::mutex> holdCheckpoints() { return std::unique_lock(m_checkpointing); }
     // How many pending commits are on disk so far (monotonic; for tests and the log).
     std::uint64_t flushedCommits() const;
     std::uint64_t pendingCommits() const;
@@ -43,6 +47,7 @@ private:
     const QString m_walPath;
     const std::chrono::milliseconds m_interval;
     mutable std::mutex m_mutex;
+    std::mutex m_checkpointing; // held by the thread while it checkpoints
     std::condition_variable_any m_wake;
     std::uint64_t m_pending = 0; // commits marked so far
     std::uint64_t m_flushed = 0; // of those, synced

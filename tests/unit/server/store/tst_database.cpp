@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 
 using namespace cortex;
 using store::Database;
@@ -92,6 +93,7 @@ private Q_SLOTS:
     void nestedTransactionJoinsTheOutermostDurability();
     void deferredCommitIsThereAfterReopening();
     void flusherMovesTheWalIntoTheMainFile();
+    void checkpointAfterADeletionIsNotLostToTheFlushersOwn();
 
     // Group commit (Durability::Grouped): what the reads of one event-loop turn rely on.
     void groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup();
@@ -735,6 +737,24 @@ void TestDatabase::flusherMovesTheWalIntoTheMainFile()
     // work on this connection.
     QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(db.filePath()).size() >= before + 256 * 1024, 30000);
     QCOMPARE(namesFrom(db, 63).size(), 1);
+}
+
+void TestDatabase::checkpointAfterADeletionIsNotLostToTheFlushersOwn()
+{
+    // checkpoint() empties the WAL so that what a deletion overwrote has no older copy left
+    // there. SQLite refuses a checkpoint while another connection runs one, and the flusher's
+    // run all the time here (every millisecond): each of ours must still happen.
+    m_db.reset();
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::milliseconds(1));
+    for (int i = 0; i < 300; ++i) {
+        insertIn(db, store::Durability::WithinFlushInterval, QStringLiteral("r%1").arg(i));
+        // Into the flusher's round for this commit (it waits 1 ms, then syncs, then copies).
+        std::this_thread::sleep_for(std::chrono::microseconds(500 + 10 * (i % 300)));
+        db.checkpoint();
+        QVERIFY2(walSize(db) == 0,
+                 qPrintable(
+                     QStringLiteral("round %1: %2 bytes left in the WAL").arg(i).arg(walSize(db))));
+    }
 }
 
 namespace {
