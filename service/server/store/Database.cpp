@@ -583,6 +583,9 @@ void Database::checkpoint()
         afterCommit([this] { checkpoint(); });
         return;
     }
+    // The open group's follow-ups (answers, audit checkpoints) run before the flusher is held,
+    // so none of them can come back here while it is.
+    leaveGroup();
     std::unique_lock<std::mutex> flusherWaits;
     if (m_flusher)
         flusherWaits = m_flusher->holdCheckpoints();
