@@ -521,20 +521,19 @@ bool Database::commitGroup()
         return true;
     }
     m_groupOpen = false;
-    std::vector<AfterCommit> actions;
-    actions.swap(m_groupAfterCommit);
     try {
         // SQLite rolls a whole transaction back on some errors (a full disk, an I/O error).
         if (sqlite3_get_autocommit(m_handle))
             throw StoreError("SQLite rolled the transaction back");
         runTransactionStatement(QStringLiteral("COMMIT"));
     } catch (const StoreError &e) {
-        m_groupAfterCommit = std::move(actions);
         failGroup(e.what());
         return false;
     }
     if (m_flusher)
         m_flusher->commitPending();
+    std::vector<AfterCommit> actions;
+    actions.swap(m_groupAfterCommit);
     for (const AfterCommit &action : actions)
         runAfterCommit(action.action);
     return true;

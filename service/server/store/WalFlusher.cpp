@@ -121,8 +121,9 @@ void WalFlusher::run(std::stop_token stop)
         if (synced) {
             const std::lock_guard checkpointing(m_checkpointing);
             checkpoint();
-        } else
+        } else {
             qWarning().noquote() << "cannot sync the write-ahead log; retrying";
+        }
         lock.lock();
         if (synced) {
             m_flushed = std::max(m_flushed, through);
