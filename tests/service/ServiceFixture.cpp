@@ -400,6 +400,17 @@ QByteArray toJson(const QJsonObject &object)
     return QJsonDocument(object).toJson(QJsonDocument::Compact);
 }
 
+QByteArray rawRequest(const QByteArray &method, const QByteArray &target, const HeaderList &headers,
+                      const QByteArray &body)
+{
+    QByteArray r = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto &[name, value] : headers)
+        r += name + ": " + value + "\r\n";
+    if (!body.isEmpty())
+        r += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
+    return r + "\r\n" + body;
+}
+
 bool containsKeyDeep(const QJsonValue &value, const QString &key)
 {
     if (value.isObject()) {

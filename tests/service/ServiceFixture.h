@@ -190,6 +190,9 @@ bool logContains(const QString &text);
 
 // Helpers for request bodies and assertions.
 QByteArray toJson(const QJsonObject &object);
+// One HTTP/1.1 request as a client writes it (Host 127.0.0.1; Content-Length with a body).
+QByteArray rawRequest(const QByteArray &method, const QByteArray &target,
+                      const HeaderList &headers = {}, const QByteArray &body = {});
 // True if any object at any depth has the given key.
 bool containsKeyDeep(const QJsonValue &value, const QString &key);
 

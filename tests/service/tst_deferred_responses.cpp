@@ -20,17 +20,6 @@ using namespace cortex::test;
 
 namespace {
 
-QByteArray rawRequest(const QByteArray &method, const QByteArray &target,
-                      const HeaderList &headers = {}, const QByteArray &body = {})
-{
-    QByteArray r = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (const auto &[name, value] : headers)
-        r += name + ": " + value + "\r\n";
-    if (!body.isEmpty())
-        r += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    return r + "\r\n" + body;
-}
-
 http::HttpResponse okJson(const QString &what)
 {
     return http::HttpResponse::json(200, QJsonObject{{QStringLiteral("what"), what}});

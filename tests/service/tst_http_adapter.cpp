@@ -15,17 +15,6 @@ namespace {
 
 constexpr qint64 MiB = 1024 * 1024;
 
-QByteArray rawRequest(const QByteArray &method, const QByteArray &target,
-                      const HeaderList &headers = {}, const QByteArray &body = {})
-{
-    QByteArray r = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (const auto &[name, value] : headers)
-        r += name + ": " + value + "\r\n";
-    if (!body.isEmpty())
-        r += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
-    return r + "\r\n" + body;
-}
-
 // The methods an Allow header lists, without HEAD and OPTIONS (which every GET route or
 // every route may add).
 QSet<QByteArray> allowedMethods(const QByteArray &allow)

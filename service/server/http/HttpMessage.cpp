@@ -20,14 +20,18 @@ QString HttpRequest::queryValue(const QString &name) const
 
 HttpResponse HttpResponse::json(int status, const QJsonObject &object)
 {
-    return {status, QJsonDocument(object).toJson(QJsonDocument::Compact),
-            QByteArrayLiteral("application/json"), {}};
+    return {status,
+            QJsonDocument(object).toJson(QJsonDocument::Compact),
+            QByteArrayLiteral("application/json"),
+            {}};
 }
 
 HttpResponse HttpResponse::json(int status, const QJsonArray &array)
 {
-    return {status, QJsonDocument(array).toJson(QJsonDocument::Compact),
-            QByteArrayLiteral("application/json"), {}};
+    return {status,
+            QJsonDocument(array).toJson(QJsonDocument::Compact),
+            QByteArrayLiteral("application/json"),
+            {}};
 }
 
 HttpResponse HttpResponse::error(const protocol::ApiError &error)

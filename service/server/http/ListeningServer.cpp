@@ -9,8 +9,7 @@ namespace cortex::http {
 ListeningServer::ListeningServer(const HttpLimits &limits, std::optional<QSslConfiguration> tls,
                                  QObject *parent)
     : QTcpServer(parent), m_limits(limits), m_tls(std::move(tls))
-{
-}
+{}
 
 void ListeningServer::incomingConnection(qintptr socketDescriptor)
 {

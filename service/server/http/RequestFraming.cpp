@@ -30,8 +30,7 @@ bool allDigits(QByteArrayView v, int base)
 
 RequestFraming::RequestFraming(qint64 maxHeadBytes, qint64 maxBodyBytes)
     : m_maxHead(maxHeadBytes), m_maxBody(maxBodyBytes)
-{
-}
+{}
 
 RequestFraming::Verdict RequestFraming::fail(Verdict v)
 {

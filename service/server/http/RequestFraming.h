@@ -15,10 +15,10 @@ class RequestFraming
 {
 public:
     enum class Verdict {
-        Ok,                // keep going
-        HeadTooLarge,      // 431: request line + headers exceed the head limit
-        BodyTooLarge,      // 413: declared or streamed body exceeds the body limit
-        Malformed,         // 400: framing that cannot be followed safely
+        Ok,           // keep going
+        HeadTooLarge, // 431: request line + headers exceed the head limit
+        BodyTooLarge, // 413: declared or streamed body exceeds the body limit
+        Malformed,    // 400: framing that cannot be followed safely
     };
 
     RequestFraming(qint64 maxHeadBytes, qint64 maxBodyBytes);
@@ -59,10 +59,10 @@ private:
     qint64 m_maxBody;
     State m_state = State::Idle;
     Verdict m_failure = Verdict::Ok;
-    QByteArray m_line;         // current head / chunk-size / trailer line, bounded by m_maxHead
-    qint64 m_headBytes = 0;    // bytes of the current head so far
+    QByteArray m_line;      // current head / chunk-size / trailer line, bounded by m_maxHead
+    qint64 m_headBytes = 0; // bytes of the current head so far
     qint64 m_bodyRemaining = 0;
-    qint64 m_bodyTotal = 0;    // body bytes of the current request (chunked: data only)
+    qint64 m_bodyTotal = 0; // body bytes of the current request (chunked: data only)
     qint64 m_contentLength = -1;
     bool m_chunked = false;
     bool m_expectContinue = false;

@@ -38,7 +38,7 @@ public:
 
     struct Match
     {
-        const Route *route = nullptr;     // set when method and path match
+        const Route *route = nullptr; // set when method and path match
         QHash<QString, QString> params;
         QList<QByteArray> allowedMethods; // set when only the path matches
     };

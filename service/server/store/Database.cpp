@@ -458,7 +458,9 @@ void Database::begin(Durability durability)
             if (!m_groupOpen) {
                 runTransactionStatement(QStringLiteral("BEGIN"));
                 m_groupOpen = true;
-                m_post([this] { commitGroup(); });
+                ++m_groupGeneration;
+                m_groupTurns = 0;
+                postGroupTurn();
             }
             runTransactionStatement(QStringLiteral("SAVEPOINT grouped"));
         } else {
@@ -510,6 +512,18 @@ void Database::commit()
     actions.swap(m_afterCommit);
     for (const AfterCommit &action : actions)
         runAfterCommit(action.action);
+}
+
+void Database::postGroupTurn()
+{
+    m_post([this, generation = m_groupGeneration] {
+        if (!m_groupOpen || generation != m_groupGeneration)
+            return; // committed already; a newer group has its own turns
+        if (++m_groupTurns < GroupTurns)
+            postGroupTurn();
+        else
+            commitGroup();
+    });
 }
 
 bool Database::commitGroup()

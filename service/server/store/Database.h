@@ -154,6 +154,8 @@ private:
         std::function<void()> ifLost;
     };
     static void runLost(std::vector<AfterCommit> &actions);
+    // Posts the open group's next turn: it commits at the last one.
+    void postGroupTurn();
     // The group cannot commit: rolls it back and runs the ifLost actions of its savepoints.
     void failGroup(const char *why);
 
@@ -187,6 +189,12 @@ private:
     // Group commit: whether the shared SQLite transaction is open, the actions of its
     // savepoints that committed, and the event loop commitGroup() is posted to.
     bool m_groupOpen = false;
+    // A group commits after this many turns of the event loop: the reads queued behind the
+    // first turn's join it too (under load about twice the reads per COMMIT; when idle the
+    // second turn follows at once).
+    static constexpr int GroupTurns = 2;
+    int m_groupTurns = 0;
+    quint64 m_groupGeneration = 0;
     std::vector<AfterCommit> m_groupAfterCommit;
     std::function<void(std::function<void()>)> m_post;
     // Prepared statements by SQL text; more than one only while the same text is in use twice.

@@ -101,6 +101,7 @@ private Q_SLOTS:
     void otherWorkCommitsTheGroupFirst();
     void aGroupSQLiteRolledBackIsReportedLostToEveryMember();
     void groupedWithoutAnEventLoopCommitsAtOnce();
+    void aGroupTakesInTheTransactionsOfTwoTurns();
     void closingTheStoreCommitsTheOpenGroup();
 
     // changeCount() and store::Memo: what kept rows may rely on.
@@ -811,6 +812,49 @@ void TestDatabase::groupedCommitsReachOthersAndRunTheirActionsOnlyWithTheGroup()
     QCOMPARE(harness.posts, 2);
     QVERIFY(db.commitGroup());
     QCOMPARE(rowsSeenBy(m_dir->path()), 3);
+}
+
+void TestDatabase::aGroupTakesInTheTransactionsOfTwoTurns()
+{
+    Database &db = *m_db;
+    std::vector<std::function<void()>> posted; // the event loop's queue, run by hand
+    QStringList events;
+    db.setEventLoop([&posted](const std::function<void()> &call) { posted.push_back(call); });
+    const auto groupedInsert = [&db, &events](const QString &name) {
+        Transaction tx(db, store::Durability::Grouped);
+        insert(db, name, 1);
+        db.afterCommit([&events, name] { events << QStringLiteral("committed ") + name; });
+        tx.commit();
+    };
+    const auto runPosted = [&posted] {
+        const std::vector<std::function<void()>> due = std::exchange(posted, {});
+        for (const std::function<void()> &call : due)
+            call();
+    };
+
+    groupedInsert(QStringLiteral("first turn"));
+    runPosted(); // the end of the first turn: the group stays open for the next one
+    QVERIFY(db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 0);
+    groupedInsert(QStringLiteral("second turn"));
+    runPosted(); // the end of the second: one COMMIT for both
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(events, (QStringList{QStringLiteral("committed first turn"),
+                                  QStringLiteral("committed second turn")}));
+    QCOMPARE(rowsSeenBy(m_dir->path()), 2);
+    QVERIFY(posted.empty());
+
+    // A turn left over from a group that other work committed early does not cut the next
+    // group short.
+    groupedInsert(QStringLiteral("early"));
+    QVERIFY(db.commitGroup());
+    groupedInsert(QStringLiteral("next group"));
+    QCOMPARE(posted.size(), std::size_t(2)); // the old group's turn, the new group's
+    runPosted();
+    QVERIFY(db.groupOpen());
+    runPosted();
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 4);
 }
 
 void TestDatabase::groupedRollbackUndoesOnlyItsOwnTransaction()
