@@ -6,6 +6,7 @@
 #include <QDeadlineTimer>
 #include <QEventLoop>
 #include <QJsonDocument>
+#include <QMutex>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QTimer>
@@ -49,6 +50,9 @@ QJsonValue parseJson(const QByteArray &body)
 
 QtMessageHandler g_previousHandler = nullptr;
 
+// The server logs from its I/O threads too: every use of the lines holds this.
+QMutex g_logMutex;
+
 QStringList &logLines()
 {
     static QStringList lines;
@@ -57,6 +61,7 @@ QStringList &logLines()
 
 void captureMessage(QtMsgType type, const QMessageLogContext &context, const QString &message)
 {
+    const QMutexLocker lock(&g_logMutex);
     logLines().append(message);
     static const bool verbose = qEnvironmentVariableIsSet("CORTEX_TEST_VERBOSE");
     if (g_previousHandler && (verbose || (type != QtDebugMsg && type != QtInfoMsg)))
@@ -77,12 +82,14 @@ void installLogCapture()
 
 QStringList capturedLog()
 {
+    const QMutexLocker lock(&g_logMutex);
     return logLines();
 }
 
 bool logContains(const QString &text)
 {
-    for (const QString &line : std::as_const(logLines())) {
+    const QStringList lines = capturedLog();
+    for (const QString &line : lines) {
         if (line.contains(text))
             return true;
     }
