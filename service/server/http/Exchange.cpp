@@ -12,11 +12,11 @@ bool ReplyTo::send(HttpResponse response) const
         if (!outstanding || outstanding->ticket != ticket)
             return; // the client went away; the connection may even be gone
         outstanding->ticket = 0;
-        const auto *guard = socket->findChild<ConnectionGuard *>();
+        auto *guard = socket->findChild<ConnectionGuard *>();
         if (socket->state() != QAbstractSocket::ConnectedState ||
             (guard && !guard->acceptsResponses()))
             return;
-        writeResponse(socket, meta, response);
+        writeResponse(socket, guard, meta, response);
     });
 }
 

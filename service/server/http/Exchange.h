@@ -31,7 +31,6 @@ public:
     void abandon() const;
 
     quint64 ticket() const { return m_ticket; }
-    const ResponseMeta &meta() const { return m_meta; }
 
 private:
     QPointer<QTcpSocket> m_socket; // dereferenced on the I/O thread only

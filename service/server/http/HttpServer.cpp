@@ -1,10 +1,10 @@
 #include "http/HttpServer.h"
 
 #include "http/HttpWorker.h"
-#include "http/ListeningServer.h"
 #include "http/ResponseSlotState.h"
 
 #include <QLoggingCategory>
+#include <QTcpServer>
 #include <fcntl.h>
 
 Q_LOGGING_CATEGORY(lcHttp, "cortex.http")
@@ -51,13 +51,15 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port,
                         std::optional<QSslConfiguration> tls, QString *error)
 {
     m_tls = tls.has_value();
-    auto *listener = new ListeningServer(m_limits, tls, this);
+    // Only binds and listens: the I/O threads accept, each through a ListeningServer of its own
+    // on a copy of this socket.
+    auto *listener = new QTcpServer(this);
     if (!listener->listen(address, port)) {
         *error = listener->errorString();
         delete listener;
         return false;
     }
-    listener->pauseAccepting(); // the I/O threads accept, each on its own copy of the socket
+    listener->pauseAccepting();
     m_listener = listener;
 
     const HttpWorker::Hooks hooks{[post = m_requestThread, this](Exchange &&exchange) {

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSslConfiguration>
+#include <QTcpServer>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,7 +18,6 @@
 namespace cortex::http {
 
 class HttpWorker;
-class ListeningServer;
 
 // Runs between routing and the handler: the service's gate (seal state, admin token). It
 // returns the response, usually by calling route.handler(request).
@@ -56,7 +56,7 @@ private:
     const Router &m_router;
     Middleware m_middleware;
     HttpLimits m_limits;
-    QPointer<ListeningServer> m_listener;
+    QPointer<QTcpServer> m_listener;
     bool m_tls = false;
     std::shared_ptr<ThreadPost> m_requestThread; // runs answer() here, for the I/O threads
     std::vector<std::unique_ptr<HttpWorker>> m_workers;

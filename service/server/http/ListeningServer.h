@@ -10,9 +10,8 @@ namespace cortex::http {
 
 // The listening socket handed to QHttpServer. Every accepted socket gets a ConnectionGuard
 // connected before QHttpServer sees the socket, and becomes a server-side TLS socket when a
-// TLS configuration is set (so the guard works on the decrypted stream too). HttpServer's own
-// one only listens; each I/O thread accepts through one of its own, on a duplicate of that
-// descriptor (HttpWorker).
+// TLS configuration is set (so the guard works on the decrypted stream too). Each I/O thread
+// (HttpWorker) accepts through one of its own, on a copy of HttpServer's listening descriptor.
 class ListeningServer : public QTcpServer
 {
     Q_OBJECT

@@ -51,9 +51,9 @@ QByteArray reasonPhrase(int status)
 }
 // clang-format on
 
-void writeResponse(QTcpSocket *socket, const ResponseMeta &meta, const HttpResponse &response)
+void writeResponse(QTcpSocket *socket, ConnectionGuard *guard, const ResponseMeta &meta,
+                   const HttpResponse &response)
 {
-    auto *guard = socket->findChild<ConnectionGuard *>();
     const bool close = meta.asksToClose || (guard && guard->responseWillClose());
     QByteArray out;
     out.reserve(256 + (meta.head ? 0 : response.body.size()));

@@ -190,8 +190,8 @@ private:
     // savepoints that committed, and the event loop commitGroup() is posted to.
     bool m_groupOpen = false;
     // A group commits after this many turns of the event loop: the reads queued behind the
-    // first turn's join it too (under load about twice the reads per COMMIT; when idle the
-    // second turn follows at once).
+    // first turn's join it too (under load, more reads per COMMIT; when idle the second turn
+    // follows at once).
     static constexpr int GroupTurns = 2;
     int m_groupTurns = 0;
     quint64 m_groupGeneration = 0;
