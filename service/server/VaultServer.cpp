@@ -277,16 +277,13 @@ void VaultServer::recordRefusal(const QString &action, http::HttpRequest &reques
 {
     if (m_vault->isSealed())
         return; // no key to write with (a failed unseal is logged by the handler)
-    const audit::AuditEvent event = refusalEvent(action, request, refusal);
-    if (const auto *honey = dynamic_cast<const access::HoneyTokenTouched *>(refusal)) {
-        // The decoy's alarm row stands for the request; the refusal needs no second row.
-        m_honey->raise(*honey, request);
-        return;
-    }
     store::Transaction tx(*m_db);
     for (const std::function<void()> &effect : request.notes.onRefused)
         effect();
-    m_audit->record(event, &request);
+    if (const auto *honey = dynamic_cast<const access::HoneyTokenTouched *>(refusal))
+        m_honey->raise(*honey, request); // its alarm row stands for the request: no second row
+    else
+        m_audit->record(refusalEvent(action, request, refusal), &request);
     tx.commit();
 }
 

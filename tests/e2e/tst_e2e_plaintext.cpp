@@ -3,6 +3,7 @@
 
 #include "E2eSupport.h"
 
+#include <QFile>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -33,6 +34,7 @@ private Q_SLOTS:
     void searchFindsEveryForm();
     void noValueInDataDirOrOutput();
     void deletedSecretLeavesNoTrace();
+    void environmentSecretsLeaveTheProcess();
 
 private:
     // The ciphertexts and wrapped DEKs of a secret's versions, read from cortex.db.
@@ -312,4 +314,32 @@ void TestE2ePlaintext::deletedSecretLeavesNoTrace()
 }
 
 QTEST_GUILESS_MAIN(TestE2ePlaintext)
+// A password or admin token handed over in the environment is not left readable in
+// /proc/PID/environ (the environment block the process started with), yet it was used.
+void TestE2ePlaintext::environmentSecretsLeaveTheProcess()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QByteArray password = "PASSWORD-" + randomHex(12).toLatin1();
+    const QByteArray adminToken = "ADMIN-TOKEN-" + randomHex(16).toLatin1();
+    ServerProcess server(ServerBin, tmp.filePath(str("data")));
+    server.environment().insert(str("CORTEX_KEK_PASSWORD"), QString::fromLatin1(password));
+    server.environment().insert(str("ADMIN_TOKEN"), QString::fromLatin1(adminToken));
+    QVERIFY2(server.start(), server.allOutput().constData());
+
+    QFile environ(str("/proc/%1/environ").arg(server.pid()));
+    QVERIFY2(environ.open(QIODevice::ReadOnly), qPrintable(environ.errorString()));
+    const QByteArray block = environ.readAll();
+    QVERIFY(block.contains("CORTEX_KEK_PASSWORD=")); // the name stays; its value is gone
+    QVERIFY(!block.contains(password));
+    QVERIFY(!block.contains(adminToken));
+
+    // Both were taken whole: the vault is unsealed, and the token opens the admin API.
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    http.setAdminToken(adminToken);
+    QCOMPARE(http.get(str("/admin/secrets")).status, 200);
+    QVERIFY(server.stop());
+}
+
 #include "tst_e2e_plaintext.moc"

@@ -21,6 +21,8 @@ private Q_SLOTS:
     void badSignatureAndUnknownAgentLookAlike();
     void clockSkew();
     void nonceReplay();
+    void aRefusedProofStaysUsed();
+    void aReplayIsRefusedAfterARestart();
     void standardBase64ProofAccepted();
     void projectBoundToFirstAgent();
     void subsetApprovalNarrowsWithoutLoop();
@@ -212,6 +214,82 @@ void TestDiscover::nonceReplay()
     CHECK_STATUS(m_access->registerAgent(other), 201);
     CHECK_ERROR(post(other.discoverBody(m_access->now(), QStringLiteral("once"),
                                         QStringLiteral("replay-other"), {})),
+                403, "pending_approval");
+}
+
+void TestDiscover::aRefusedProofStaysUsed()
+{
+    // A refused discover is rolled back; its proof must stay used all the same, or a captured
+    // copy would get another hearing (and a token, once an operator changed the outcome).
+    const auto post = [this](const QJsonObject &b) {
+        return m_access->http().post(QStringLiteral("/agent/discover"), b, HttpClient::Auth::None);
+    };
+    const TestAgent agent{QStringLiteral("agent-refused")};
+    CHECK_STATUS(m_access->registerAgent(agent), 201);
+    m_access->grant(QStringLiteral("refused"),
+                    m_access->createSecret(QStringLiteral("refused/key"), QStringLiteral("v")));
+    const HttpReply first =
+        m_access->discover(agent, QStringLiteral("refused"), QStringLiteral("KEY="));
+    CHECK_ERROR(first, 403, "pending_approval");
+    CHECK_STATUS(m_access->http().post(
+                     QStringLiteral("/admin/pending-grants/%1/deny").arg(grantIdOf(first)), {}),
+                 200);
+    const QJsonObject denied =
+        agent.discoverBody(m_access->now(), QStringLiteral("denied-once"),
+                           QStringLiteral("refused"), QStringLiteral("KEY="));
+    CHECK_ERROR(post(denied), 403, "grant_denied");
+    // The operator deletes the denial; the captured request still does not count again.
+    CHECK_STATUS(
+        m_access->http().del(QStringLiteral("/admin/pending-grants/%1").arg(grantIdOf(first))),
+        200);
+    CHECK_ERROR(post(denied), 401, "nonce_replay");
+
+    // Naming a decoy: the alarm's transaction keeps the proof used too, and a replay is refused
+    // as one instead of raising the alarm again.
+    const QString decoy = m_access->http()
+                              .post(QStringLiteral("/admin/secrets"),
+                                    {{QStringLiteral("key_path"), QStringLiteral("refused/decoy")},
+                                     {QStringLiteral("value"), QStringLiteral("bait")},
+                                     {QStringLiteral("is_honey_token"), true}})
+                              .object()
+                              .value(QStringLiteral("id"))
+                              .toString();
+    QVERIFY(!m_access->grant(QStringLiteral("refused"), decoy, QStringLiteral("DECOY")).isEmpty());
+    const QJsonObject touched =
+        agent.discoverBody(m_access->now(), QStringLiteral("decoy-once"), QStringLiteral("refused"),
+                           QStringLiteral("DECOY="));
+    CHECK_ERROR(post(touched), 401, "access_denied");
+    CHECK_ERROR(post(touched), 401, "nonce_replay");
+}
+
+void TestDiscover::aReplayIsRefusedAfterARestart()
+{
+    TestServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    AccessDriver access(server);
+    const TestAgent agent{QStringLiteral("agent-restart")};
+    CHECK_STATUS(access.registerAgent(agent), 201);
+    const QJsonObject body = agent.discoverBody(access.now(), QStringLiteral("before-restart"),
+                                                QStringLiteral("restart"), {});
+    const auto post = [&server](const QJsonObject &b) {
+        return server.http().post(QStringLiteral("/agent/discover"), b, HttpClient::Auth::None);
+    };
+    CHECK_ERROR(post(body), 403, "pending_approval");
+
+    QVERIFY2(server.restart(&error), qPrintable(error));
+    CHECK_STATUS(server.http().post(
+                     QStringLiteral("/sys/unseal"),
+                     {{QStringLiteral("password"), QString::fromUtf8(TestServer::password())}},
+                     HttpClient::Auth::None),
+                 200);
+    CHECK_ERROR(post(body), 401, "nonce_replay");
+    // The window still ends: past it the ts is refused, and a fresh proof with the same nonce is
+    // a new one.
+    server.clock().advanceSeconds(301);
+    CHECK_ERROR(post(body), 401, "clock_skew");
+    CHECK_ERROR(post(agent.discoverBody(access.now(), QStringLiteral("before-restart"),
+                                        QStringLiteral("restart"), {})),
                 403, "pending_approval");
 }
 

@@ -46,10 +46,11 @@ QStringList envNames(const QByteArray &fileContent)
 AgentDiscovery::AgentDiscovery(store::Database &db, const Clock &clock,
                                const AccessSettings &settings, ProjectTokens &tokens)
     : m_db(db), m_clock(clock), m_settings(settings), m_tokens(tokens),
-      m_nonces(settings.clockSkewSeconds)
+      m_nonces(db, settings.clockSkewSeconds)
 {}
 
-void AgentDiscovery::authenticate(const DiscoverRequest &request, const QByteArray &agentPub)
+void AgentDiscovery::authenticate(const DiscoverRequest &request, const QByteArray &agentPub,
+                                  std::vector<std::function<void()>> &onRefused)
 {
     const QDateTime now = m_clock.now();
     if (qAbs(now.toSecsSinceEpoch() - request.ts) > m_settings.clockSkewSeconds)
@@ -62,14 +63,20 @@ void AgentDiscovery::authenticate(const DiscoverRequest &request, const QByteArr
     const auto signature = decodeWireBytes(request.authProof);
     if (!signature || !crypto::ed25519::verify(agentPub, message, *signature))
         throw authFailed();
-    // After the signature: only the agent itself can fill its own nonce cache.
-    if (!m_nonces.checkAndRemember(request.agentId, request.nonce, request.ts, now))
+    // After the signature: only the agent itself can use up its own nonces.
+    if (!m_nonces.claim(request.agentId, request.nonce, request.ts, now))
         throw ApiError::unauthorized(QStringLiteral("nonce_replay"),
                                      QStringLiteral("nonce replay: this (agent_id, nonce) was"
                                                     " already used within the skew window"));
+    // A request refused from here on (denied, bound to another agent, a decoy named) is rolled
+    // back; its proof must stay used, or a captured copy could be replayed once an operator
+    // changes the outcome.
+    onRefused.push_back([this, agentId = request.agentId, nonce = request.nonce, ts = request.ts,
+                         now] { m_nonces.claim(agentId, nonce, ts, now); });
 }
 
-QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
+QJsonObject AgentDiscovery::discover(const DiscoverRequest &request,
+                                     std::vector<std::function<void()>> &onRefused)
 {
     // Rate limits are applied by the caller (api/DiscoverApi.cpp, access/RequestThrottle).
     const auto agent = store::AgentRepository(m_db).find(request.agentId);
@@ -80,7 +87,7 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request)
         (void)crypto::ed25519::verify(decoyKey, request.agentId.toUtf8(), QByteArray(64, '\0'));
         throw authFailed();
     }
-    authenticate(request, agent->agentPub);
+    authenticate(request, agent->agentPub, onRefused);
 
     const QDateTime now = m_clock.now();
     const QString nowText = store::timestamp(now);

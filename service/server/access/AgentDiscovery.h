@@ -2,12 +2,14 @@
 
 #include "access/AccessSettings.h"
 #include "access/ApprovalGate.h"
-#include "access/NonceCache.h"
 #include "access/ProjectTokens.h"
+#include "access/UsedNonces.h"
 
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
+#include <functional>
+#include <vector>
 
 #include "ServerFwd.h"
 
@@ -42,17 +44,21 @@ public:
                    ProjectTokens &tokens);
 
     // The 200 body. Throws ApiError: 401 agent_auth_failed / clock_skew / nonce_replay,
-    // 403 project_agent_mismatch / pending_approval / grant_denied.
-    QJsonObject discover(const DiscoverRequest &request);
+    // 403 project_agent_mismatch / pending_approval / grant_denied. Once the proof is accepted
+    // its nonce is used up even if the request is then refused (its changes rolled back): the
+    // effect that records it again is added to `onRefused`, which the caller runs then.
+    QJsonObject discover(const DiscoverRequest &request,
+                         std::vector<std::function<void()>> &onRefused);
 
 private:
-    void authenticate(const DiscoverRequest &request, const QByteArray &agentPub);
+    void authenticate(const DiscoverRequest &request, const QByteArray &agentPub,
+                      std::vector<std::function<void()>> &onRefused);
 
     store::Database &m_db;
     const Clock &m_clock;
     const AccessSettings &m_settings;
     ProjectTokens &m_tokens;
-    NonceCache m_nonces;
+    UsedNonces m_nonces;
 };
 
 } // namespace cortex::access

@@ -196,10 +196,15 @@ ServerKeys::Rotated ServerKeys::rotate()
         "SELECT kid FROM server_keys WHERE active = 1 ORDER BY created_at DESC LIMIT 1"));
     if (q.next())
         rotated.previousKid = q.value(0).toString();
+    // Keys retired more than a token lifetime ago verify nothing any more: their wrapped seeds
+    // go (and, through the checkpoint, every older copy of their pages).
+    m_db.exec(QStringLiteral("DELETE FROM server_keys WHERE active = 0 AND retired_at <= ?"),
+              {retiredCutoff(now, m_settings)});
     m_db.exec(QStringLiteral("UPDATE server_keys SET active = 0, retired_at = ? WHERE active = 1"),
               {store::timestamp(now)});
     rotated.kid = createActiveKey(now);
     tx.commit();
+    m_db.checkpoint();
     // Loaded again on next use: the caller's transaction may still roll the rotation back.
     m_key.reset();
     m_kid.clear();

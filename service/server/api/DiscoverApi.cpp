@@ -98,7 +98,8 @@ void registerDiscoverRoutes(http::Router &router, ApiContext &ctx)
                        ~Wiper() { crypto::wipe(bytes); }
                    } wiper{d.fileContent};
                    try {
-                       return HttpResponse::json(200, ctx.discovery.discover(d));
+                       return HttpResponse::json(
+                           200, ctx.discovery.discover(d, request.notes.onRefused));
                    } catch (const ApiError &e) {
                        if (e.status == 401) // bad proof, skew, replay, unknown agent
                            ctx.throttle.recordFailedProof(request, d.agentId);

@@ -48,9 +48,9 @@ struct HttpRequest
         QString resource;
         QJsonObject detail;
         bool audited = false; // a handler wrote the request's row itself
-        // Effects that must survive the request being refused (a honey token's alarm and
-        // revocation): run in a fresh transaction after the refused request's changes are
-        // rolled back, together with its audit row.
+        // Effects that must survive the request being refused (an agent proof's nonce stays
+        // used): run in a fresh transaction after the refused request's changes are rolled
+        // back, together with its audit row (or a honey token's alarm).
         std::vector<std::function<void()>> onRefused;
     } notes;
 

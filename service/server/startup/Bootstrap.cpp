@@ -4,6 +4,7 @@
 #include "crypto/Random.h"
 #include "http/TlsSettings.h"
 #include "protocol/ApiError.h"
+#include "startup/EnvironmentSecret.h"
 #include "startup/PasswordSource.h"
 #include "startup/ServerOptions.h"
 #include "startup/ShareInput.h"
@@ -238,9 +239,10 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
     bool waitingForInit = false;
     if (!server.isInitialized()) {
         std::optional<QByteArray> adminToken;
-        if (qEnvironmentVariableIsSet("ADMIN_TOKEN")) {
-            adminToken = qgetenv("ADMIN_TOKEN");
-            qunsetenv("ADMIN_TOKEN");
+        if (const std::optional<crypto::SecureBytes> fromEnvironment =
+                takeSecretFromEnvironment("ADMIN_TOKEN")) {
+            adminToken = QByteArray(reinterpret_cast<const char *>(fromEnvironment->data()),
+                                    qsizetype(fromEnvironment->size()));
             if (adminToken->size() < MinAdminTokenBytes) {
                 *error = QStringLiteral("ADMIN_TOKEN must be at least %1 characters")
                              .arg(MinAdminTokenBytes);

@@ -1,5 +1,7 @@
 #include "startup/PasswordSource.h"
 
+#include "startup/EnvironmentSecret.h"
+
 #include "crypto/ConstantTime.h"
 #include "startup/ServerOptions.h"
 
@@ -88,11 +90,9 @@ crypto::SecureBytes readHiddenLine(const QString &prompt, bool *tooLong)
 PasswordLookup findPassword(const ServerOptions &options, bool confirm, bool useTerminal)
 {
     PasswordLookup result;
-    if (qEnvironmentVariableIsSet("CORTEX_KEK_PASSWORD")) {
-        QByteArray value = qgetenv("CORTEX_KEK_PASSWORD");
-        result.password = crypto::SecureBytes::copyOf(value);
-        crypto::wipe(value);
-        qunsetenv("CORTEX_KEK_PASSWORD");
+    if (std::optional<crypto::SecureBytes> value =
+            takeSecretFromEnvironment("CORTEX_KEK_PASSWORD")) {
+        result.password = std::move(*value);
         result.origin = QStringLiteral("CORTEX_KEK_PASSWORD");
         if (result.password.isEmpty())
             result.error = QStringLiteral("CORTEX_KEK_PASSWORD is set but empty");

@@ -313,6 +313,18 @@ const std::vector<Migration> &migrations()
                                     " kek_version INTEGER NOT NULL,"
                                     " created_at TEXT NOT NULL)"));
          }},
+        // Nonces of accepted agent proofs (access/UsedNonces), kept in the store so that a
+        // replay is refused across a restart and by every server sharing the store; ts is the
+        // proof's own (seconds since the epoch), and rows older than the skew window go.
+        {9,
+         [](Database &db) {
+             runAll(db, {QStringLiteral("CREATE TABLE agent_nonces ("
+                                        " agent_id TEXT NOT NULL,"
+                                        " nonce TEXT NOT NULL,"
+                                        " ts INTEGER NOT NULL,"
+                                        " PRIMARY KEY (agent_id, nonce))"),
+                         QStringLiteral("CREATE INDEX agent_nonces_ts ON agent_nonces (ts)")});
+         }},
     };
     return list;
 }
