@@ -72,6 +72,7 @@ public:
     // "http://HOST:PORT" or "https://HOST:PORT", IPv6 hosts in brackets.
     QString url() const;
     QString dataDir() const { return m_dataDir; }
+    const http::Router &router() const { return m_router; }
 
     // A fresh admin token: "cvadm_" + 32 random bytes, base64url.
     static QByteArray generateAdminToken();

@@ -1,6 +1,6 @@
 // Rate limits of the agent-facing routes: discovers per client, failed proofs per agent and
 // client, failed token attempts per client; 429 with Retry-After; X-Forwarded-For believed only
-// from a trusted proxy.
+// from a trusted proxy; wrong passwords (unseal, change-password) per client.
 
 #include "AgentHelpers.h"
 
@@ -21,6 +21,7 @@ private Q_SLOTS:
     void failedProofsLockOutOnlyThatClient();
     void failedTokensAreLimitedPerClient();
     void forwardedForIgnoredWithoutTrustedProxy();
+    void wrongPasswordsAreLimitedPerClient();
 
 private:
     HttpReply discoverFrom(const QString &client, const QJsonObject &body);
@@ -153,6 +154,50 @@ void TestRateLimits::forwardedForIgnoredWithoutTrustedProxy()
             401);
     // A forged X-Forwarded-For does not give a fresh budget: the peer is what counts.
     QCOMPARE(fetchFrom(QStringLiteral("10.0.2.1"), QStringLiteral("cvpt_y")).status, 429);
+}
+
+void TestRateLimits::wrongPasswordsAreLimitedPerClient()
+{
+    // Unseal and change-password need no token and cost an Argon2id derivation each: a client
+    // gets 10 wrong passwords a minute, shared by both routes.
+    const auto post = [this](const QString &client, const char *path, const QJsonObject &body) {
+        return m_server->http().send(
+            "POST", QString::fromLatin1(path), QJsonDocument(body).toJson(QJsonDocument::Compact),
+            HttpClient::Auth::None, {{QByteArrayLiteral("X-Forwarded-For"), client.toLatin1()}});
+    };
+    const QString right = QString::fromUtf8(TestServer::password());
+    const QString guesser = QStringLiteral("10.0.0.7");
+    CHECK_STATUS(m_server->http().post(QStringLiteral("/sys/seal"), {}), 200);
+    for (int i = 0; i < 9; ++i)
+        CHECK_ERROR(post(guesser, "/sys/unseal",
+                         {{QStringLiteral("password"), QStringLiteral("guess-%1").arg(i)}}),
+                    401, "invalid_password");
+    CHECK_ERROR(post(guesser, "/sys/change-password",
+                     {{QStringLiteral("current_password"), QStringLiteral("guess-9")},
+                      {QStringLiteral("new_password"), QStringLiteral("a new long password")}}),
+                401, "invalid_password");
+    // The budget is spent: even the right password waits, and nothing is tried.
+    const HttpReply limited = post(guesser, "/sys/unseal", {{QStringLiteral("password"), right}});
+    CHECK_ERROR(limited, 429, "rate_limited");
+    const int retryAfter = limited.header("Retry-After").toInt();
+    QVERIFY2(retryAfter >= 1 && retryAfter <= 60, limited.describe().constData());
+    CHECK_ERROR(post(guesser, "/sys/change-password",
+                     {{QStringLiteral("current_password"), right},
+                      {QStringLiteral("new_password"), QStringLiteral("a new long password")}}),
+                429, "rate_limited");
+    CHECK_ERROR(m_server->http().get(QStringLiteral("/admin/secrets")), 503, "sealed");
+
+    // The operator at another address unseals.
+    CHECK_STATUS(
+        post(QStringLiteral("10.0.0.8"), "/sys/unseal", {{QStringLiteral("password"), right}}),
+        200);
+    CHECK_STATUS(m_server->http().get(QStringLiteral("/admin/secrets")), 200);
+    // Once Retry-After has passed the guesser may try again (and is told it is wrong).
+    m_server->clock().advanceSeconds(retryAfter);
+    CHECK_ERROR(post(guesser, "/sys/change-password",
+                     {{QStringLiteral("current_password"), QStringLiteral("guess-10")},
+                      {QStringLiteral("new_password"), QStringLiteral("a new long password")}}),
+                401, "invalid_password");
 }
 
 QTEST_GUILESS_MAIN(TestRateLimits)

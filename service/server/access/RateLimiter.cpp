@@ -298,6 +298,9 @@ RateLimitConfig::Parsed RateLimitConfig::fromEnvironment(const QProcessEnvironme
     c.failedTokenPerPeer.requests =
         perMinute(env, u"CORTEX_RATE_FAILED_TOKEN_PER_MINUTE"_s, c.failedTokenPerPeer.requests,
                   MinFailedTokenPerMinute, w);
+    c.failedPasswordPerPeer.requests =
+        perMinute(env, u"CORTEX_RATE_FAILED_PASSWORD_PER_MINUTE"_s,
+                  c.failedPasswordPerPeer.requests, MinFailedPasswordPerMinute, w);
     const int fetch = perMinute(env, u"CORTEX_RATE_TOKEN_FETCH_PER_MINUTE"_s, 0, 0, w);
     if (fetch > 0)
         c.validTokenFetch = RateLimit{fetch, 60};

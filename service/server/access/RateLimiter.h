@@ -93,6 +93,9 @@ struct RateLimitConfig
     static constexpr int MinDiscoverPerMinute = 10;
     static constexpr int MinFailedAuthPerMinute = 10;
     static constexpr int MinFailedTokenPerMinute = 10;
+    // Each wrong password costs an Argon2id derivation (up to 1 GiB and seconds on the server's
+    // event loop): few, but enough for an operator's typos.
+    static constexpr int MinFailedPasswordPerMinute = 3;
     static constexpr int MaxPerMinute = 1000000;
 
     // POST /agent/discover, keyed by client address.
@@ -101,6 +104,10 @@ struct RateLimitConfig
     RateLimit failedAuthPerAgent{10, 60};
     // Requests with an unknown, expired or revoked project token, keyed by client address.
     RateLimit failedTokenPerPeer{30, 60};
+    // Wrong passwords (POST /sys/unseal, POST /sys/change-password with current_password),
+    // keyed by client address: neither route needs a token, so this bounds online guessing and
+    // the Argon2id work a stranger can make the server do.
+    RateLimit failedPasswordPerPeer{10, 60};
     // Requests with a valid project token, keyed by token: unlimited unless configured.
     std::optional<RateLimit> validTokenFetch;
     // Peers whose X-Forwarded-For is believed (address, prefix length).
@@ -108,7 +115,8 @@ struct RateLimitConfig
 
     struct Parsed;
     // Reads CORTEX_RATE_DISCOVER_PER_MINUTE, CORTEX_RATE_FAILED_AUTH_PER_MINUTE,
-    // CORTEX_RATE_FAILED_TOKEN_PER_MINUTE (raised to their floors, with a warning),
+    // CORTEX_RATE_FAILED_TOKEN_PER_MINUTE, CORTEX_RATE_FAILED_PASSWORD_PER_MINUTE (raised to
+    // their floors, with a warning),
     // CORTEX_RATE_TOKEN_FETCH_PER_MINUTE (unset or 0: unlimited) and CORTEX_TRUSTED_PROXIES
     // (comma-separated addresses or CIDR subnets; bad entries are skipped with a warning, which
     // only ever trusts less). Unparsable numbers keep the default, with a warning.

@@ -59,4 +59,16 @@ void RequestThrottle::recordFailedToken(const http::HttpRequest &request)
                   m_config.failedTokenPerPeer);
 }
 
+void RequestThrottle::admitPasswordAttempt(const http::HttpRequest &request)
+{
+    enforce(m_limiter.peek(QStringLiteral("fail-password:") + client(request).toString(),
+                           m_config.failedPasswordPerPeer));
+}
+
+void RequestThrottle::recordWrongPassword(const http::HttpRequest &request)
+{
+    m_limiter.hit(QStringLiteral("fail-password:") + client(request).toString(),
+                  m_config.failedPasswordPerPeer);
+}
+
 } // namespace cortex::access

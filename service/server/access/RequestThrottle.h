@@ -31,6 +31,11 @@ public:
     void admitTokenUse(const http::HttpRequest &request);
     void recordFailedToken(const http::HttpRequest &request);
 
+    // Before a password is tried (unseal, change-password): refused while the client has used
+    // up its wrong-password budget; each wrong password counts against it.
+    void admitPasswordAttempt(const http::HttpRequest &request);
+    void recordWrongPassword(const http::HttpRequest &request);
+
     void prune() { m_limiter.prune(); }
     const RateLimitConfig &config() const { return m_config; }
 

@@ -1,4 +1,5 @@
 // POST /sys/change-password: re-wraps the password keyslot only (secrets untouched).
+#include "access/RequestThrottle.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
@@ -29,7 +30,9 @@ void registerPasswordRoutes(http::Router &router, ApiContext &ctx)
                                                .arg(vault::MinPasswordBytes));
             if (body.object().contains(u"current_password")) {
                 const crypto::SecureBytes current = body.requireSecretString(u"current_password");
+                ctx.throttle.admitPasswordAttempt(request);
                 if (!ctx.vault.changePassword(current.view(), replacement.view(), ctx.kdfProfile)) {
+                    ctx.throttle.recordWrongPassword(request);
                     qCWarning(lcPassword).noquote()
                         << request.requestId << "password change refused: wrong password from"
                         << request.peer.toString();

@@ -1,4 +1,5 @@
 // Seal state: status, unseal (password or one share at a time), seal, health.
+#include "access/RequestThrottle.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
 #include "api/Routes.h"
@@ -23,11 +24,14 @@ void unsealWithPassword(ApiContext &ctx, HttpRequest &request, const JsonReader 
     if (password.isEmpty())
         throw ApiError::badRequest(QStringLiteral("invalid_field"),
                                    QStringLiteral("password must not be empty"));
+    if (ctx.vault.isSealed())
+        ctx.throttle.admitPasswordAttempt(request); // unsealed, nothing is derived
     switch (ctx.vault.unsealWithPassword(password.view())) {
     case vault::Vault::UnsealResult::NotInitialized:
         throw ApiError::badRequest(QStringLiteral("not_initialized"),
                                    QStringLiteral("the vault has not been initialized"));
     case vault::Vault::UnsealResult::WrongPassword:
+        ctx.throttle.recordWrongPassword(request);
         qCWarning(lcSys).noquote() << request.requestId << "unseal refused: wrong password from"
                                    << request.peer.toString();
         throw ApiError::unauthorized(QStringLiteral("invalid_password"),

@@ -43,6 +43,8 @@ public:
         QList<QByteArray> allowedMethods; // set when only the path matches
     };
     Match match(QByteArrayView method, const QStringList &pathSegments) const;
+    // Every route, in the order added (for tests that walk the whole API).
+    const std::vector<Route> &routes() const { return m_routes; }
 
 private:
     std::vector<Route> m_routes;

@@ -82,6 +82,7 @@ private Q_SLOTS:
 
     void config_data();
     void config();
+    void failedPasswordConfig();
     void trustedProxies_data();
     void trustedProxies();
     void clientAddress_data();
@@ -501,6 +502,26 @@ void TestRateLimiter::config()
     QVERIFY(c.discoverPerPeer.requests >= RateLimitConfig::MinDiscoverPerMinute);
     QVERIFY(c.failedAuthPerAgent.requests >= RateLimitConfig::MinFailedAuthPerMinute);
     QVERIFY(c.failedTokenPerPeer.requests >= RateLimitConfig::MinFailedTokenPerMinute);
+}
+
+void TestRateLimiter::failedPasswordConfig()
+{
+    const QString name = u"CORTEX_RATE_FAILED_PASSWORD_PER_MINUTE"_s;
+    const auto parsedDefault = RateLimitConfig::fromEnvironment(envOf({}));
+    QCOMPARE(parsedDefault.config.failedPasswordPerPeer.requests, 10);
+    QCOMPARE(parsedDefault.config.failedPasswordPerPeer.perSeconds, 60);
+
+    const auto raised = RateLimitConfig::fromEnvironment(envOf({name + u"=20"_s}));
+    QCOMPARE(raised.config.failedPasswordPerPeer.requests, 20);
+    QVERIFY(raised.warnings.isEmpty());
+
+    // Below the floor: raised to it, and said so.
+    const auto low = RateLimitConfig::fromEnvironment(envOf({name + u"=1"_s}));
+    QCOMPARE(low.config.failedPasswordPerPeer.requests,
+             RateLimitConfig::MinFailedPasswordPerMinute);
+    QCOMPARE(low.warnings.size(), 1);
+    QVERIFY2(low.warnings.first().contains(name) && low.warnings.first().contains(u"minimum"_s),
+             qPrintable(low.warnings.first()));
 }
 
 void TestRateLimiter::trustedProxies_data()
