@@ -418,6 +418,46 @@ QByteArray rawRequest(const QByteArray &method, const QByteArray &target, const 
     return r + "\r\n" + body;
 }
 
+QString routeName(const http::Route &route)
+{
+    return QString::fromLatin1(route.method) + QStringLiteral(" /") + route.segments.join(u'/');
+}
+
+QString pathMatching(const http::Route &route)
+{
+    QStringList segments = route.segments;
+    for (QString &segment : segments)
+        if (segment.startsWith(u'{'))
+            segment = QStringLiteral("x");
+    return u'/' + segments.join(u'/');
+}
+
+QSet<QString> routeNames(const std::vector<http::Route> &routes,
+                         const std::function<bool(const http::Route &)> &selected)
+{
+    QSet<QString> names;
+    for (const http::Route &route : routes)
+        if (selected(route))
+            names.insert(routeName(route));
+    return names;
+}
+
+QString setDifference(const QSet<QString> &actual, const QSet<QString> &expected)
+{
+    QStringList onlyActual = (actual - expected).values();
+    QStringList onlyExpected = (expected - actual).values();
+    onlyActual.sort();
+    onlyExpected.sort();
+    QString text;
+    if (!onlyActual.isEmpty())
+        text += QStringLiteral("found but not expected: ") + onlyActual.join(QStringLiteral(", "));
+    if (!onlyExpected.isEmpty())
+        text += (text.isEmpty() ? QString() : QStringLiteral("; ")) +
+                QStringLiteral("expected but not found: ") +
+                onlyExpected.join(QStringLiteral(", "));
+    return text;
+}
+
 bool containsKeyDeep(const QJsonValue &value, const QString &key)
 {
     if (value.isObject()) {

@@ -15,6 +15,7 @@
 #include <QList>
 #include <QNetworkAccessManager>
 #include <QPair>
+#include <QSet>
 #include <QSslConfiguration>
 #include <QSslError>
 #include <QSslSocket>
@@ -195,6 +196,15 @@ QByteArray rawRequest(const QByteArray &method, const QByteArray &target,
                       const HeaderList &headers = {}, const QByteArray &body = {});
 // True if any object at any depth has the given key.
 bool containsKeyDeep(const QJsonValue &value, const QString &key);
+
+// For tests that walk every registered route: "GET /admin/secrets/{id}", a path that the route
+// matches ("{...}" segments as "x"), and the routes of `routes` that pass `selected`, by name.
+QString routeName(const http::Route &route);
+QString pathMatching(const http::Route &route);
+QSet<QString> routeNames(const std::vector<http::Route> &routes,
+                         const std::function<bool(const http::Route &)> &selected);
+// Empty when the two sets are equal; otherwise says what is in only one of them.
+QString setDifference(const QSet<QString> &actual, const QSet<QString> &expected);
 
 } // namespace cortex::test
 
