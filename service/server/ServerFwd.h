@@ -14,6 +14,7 @@ class SecretService;
 } // namespace cortex::vault
 namespace cortex::api {
 class AdminAuth;
+class PasswordWork;
 struct ApiContext;
 } // namespace cortex::api
 namespace cortex::audit {

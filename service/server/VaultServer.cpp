@@ -7,6 +7,7 @@
 #include "access/ServerKeys.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
+#include "api/PasswordWork.h"
 #include "api/Routes.h"
 #include "audit/AuditLog.h"
 #include "audit/RecoveryBootAlarm.h"
@@ -99,10 +100,19 @@ VaultServer::VaultServer(const QString &dataDir, const Clock &clock, http::HttpL
             }
         });
     m_rekey = std::make_unique<vault::Rekey>(*m_vault, m_clock, shareTimeout);
+    // The second half of a password route runs as the route itself would have: under its audit.
+    m_passwordWork = std::make_unique<api::PasswordWork>(
+        [this](http::HttpRequest &request, const char *action,
+               const api::PasswordWork::Finish &finish) {
+            const http::Route route{
+                request.method, {}, api::audited({.allowedWhileSealed = true}, action), finish};
+            return runAudited(route, request);
+        },
+        nullptr);
     m_context.reset(new api::ApiContext{*m_db, *m_vault, *m_secrets, *m_adminAuth, m_clock,
                                         m_accessSettings, *m_discovery, *m_projectTokens,
                                         *m_serverKeys, *m_throttle, *m_audit, *m_notifier,
-                                        *m_shareUnseal, *m_rekey, m_kdfProfile});
+                                        *m_shareUnseal, *m_rekey, m_kdfProfile, *m_passwordWork});
     api::registerAllRoutes(m_router, *m_context);
 }
 

@@ -102,6 +102,7 @@ private:
     std::unique_ptr<vault::Rekey> m_rekey;
     crypto::KdfProfile m_kdfProfile = crypto::KdfProfile::Moderate;
     QTimer m_pruneTimer;
+    std::unique_ptr<api::PasswordWork> m_passwordWork; // before m_context: handlers use it
     std::unique_ptr<api::ApiContext> m_context;
     http::Router m_router;
     http::HttpServer *m_http = nullptr; // child QObject

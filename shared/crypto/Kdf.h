@@ -12,7 +12,8 @@ namespace cortex::crypto {
 // salt so that they can be raised later without breaking existing keyslots.
 enum class KdfProfile { Interactive, Moderate, Sensitive };
 
-std::optional<KdfProfile> parseKdfProfile(const QString &name); // "interactive" | "moderate" | "sensitive"
+std::optional<KdfProfile>
+parseKdfProfile(const QString &name); // "interactive" | "moderate" | "sensitive"
 QString kdfProfileName(KdfProfile profile);
 
 struct KdfParams
@@ -26,6 +27,8 @@ struct KdfParams
     static KdfParams forProfile(KdfProfile profile);
     // True when the algorithm is known and the limits are within libsodium's bounds.
     bool isValid() const;
+
+    friend bool operator==(const KdfParams &, const KdfParams &) = default;
 };
 
 // Derives outLen bytes from the password. Returns an empty SecureBytes when the parameters are

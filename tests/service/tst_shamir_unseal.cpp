@@ -172,6 +172,7 @@ private Q_SLOTS:
     void changePasswordSealedWithCurrent();
     void changePasswordAsAdmin();
     void changePasswordRefusals();
+    void changePasswordHoldsUpNoOneElse();
     void adminAddsAPasswordToASharesOnlyVault();
 
 private:
@@ -1353,6 +1354,58 @@ void TestShamirUnseal::changePasswordRefusals()
                 "invalid_field");
     seal(http);
     CHECK_STATUS(http.post(str("/sys/unseal"), {{str("password"), password}}, Auth::None), 200);
+}
+
+void TestShamirUnseal::changePasswordHoldsUpNoOneElse()
+{
+    // New slots at the "moderate" cost (256 MiB, most of a second here): while one is derived
+    // the server goes on answering, and a second change begun meanwhile from the same password
+    // finds the slots changed when its own derivation ends, and changes nothing.
+    auto server = passwordServer();
+    QVERIFY(server);
+    server->server().setKdfProfile(crypto::KdfProfile::Moderate);
+    const QByteArray password = TestServer::password();
+    const auto change = [&password](const QByteArray &replacement) {
+        return rawRequest("POST", "/sys/change-password", {{"Content-Type", "application/json"}},
+                          toJson({{str("current_password"), QString::fromUtf8(password)},
+                                  {str("new_password"), QString::fromUtf8(replacement)}}));
+    };
+    RawConnection first(server->port());
+    RawConnection health(server->port());
+    RawConnection second(server->port());
+    QVERIFY(first.isConnected() && health.isConnected() && second.isConnected());
+
+    first.write(change("the first new password"));
+    first.pump(100); // the derivation is under way
+    health.write(rawRequest("GET", "/health"));
+    const std::optional<RawResponse> healthy = health.readResponse();
+    QVERIFY(healthy);
+    QCOMPARE(healthy->status, 200);
+    QVERIFY2(first.unread().isEmpty(), first.unread().constData()); // still deriving
+
+    second.write(change("the second new password"));
+    const std::optional<RawResponse> firstDone = first.readResponse();
+    QVERIFY(firstDone);
+    QVERIFY2(firstDone->status == 200, firstDone->describe().constData());
+    const std::optional<RawResponse> secondDone = second.readResponse();
+    QVERIFY(secondDone);
+    QVERIFY2(secondDone->status == 409 && secondDone->errorCode() == u"keyslots_changed",
+             secondDone->describe().constData());
+
+    // Only the first change took: one slot, opened by the first new password alone.
+    HttpClient &http = server->http();
+    seal(http);
+    for (const char *wrong : {"correct horse battery staple", "the second new password"})
+        CHECK_ERROR(http.post(str("/sys/unseal"), {{str("password"), str(wrong)}}, Auth::None), 401,
+                    "invalid_password");
+    CHECK_STATUS(http.post(str("/sys/unseal"), {{str("password"), str("the first new password")}},
+                           Auth::None),
+                 200);
+    const QJsonArray rows = http.get(str("/admin/audit-logs?action=change_password&limit=10"))
+                                .object()
+                                .value(str("rows"))
+                                .toArray();
+    QCOMPARE(rows.size(), 2); // one row per request: the change, and the refused one
 }
 
 void TestShamirUnseal::adminAddsAPasswordToASharesOnlyVault()

@@ -36,6 +36,7 @@ struct ApiContext
     vault::ShareUnseal &shareUnseal;
     vault::Rekey &rekey;
     const crypto::KdfProfile &kdfProfile; // for keyslots made through the API
+    PasswordWork &passwordWork;           // Argon2id off the server's thread
 };
 
 } // namespace cortex::api

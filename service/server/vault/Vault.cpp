@@ -16,41 +16,13 @@ namespace cortex::vault {
 
 using protocol::ApiError;
 
-QByteArray passwordKeyslotAad(int kekVersion)
-{
-    return "cortex-vault/keyslot/password/kek-v" + QByteArray::number(kekVersion);
-}
-
 QByteArray shareKeyslotAad(const QByteArray &keyId, int kekVersion)
 {
     return "cortex-vault/keyslot/shares/" + keyId.toHex() + "/kek-v" +
            QByteArray::number(kekVersion);
 }
 
-QByteArray keyCheckValue(const crypto::SecureBytes &rootKey)
-{
-    return crypto::hmacSha256(rootKey, "cortex-vault/key-check/v1");
-}
-
 namespace {
-
-// The slot's secret is the Argon2id output; only its public key is stored.
-store::PasswordKeyslotRow makePasswordSlot(QByteArrayView password, crypto::KdfProfile profile,
-                                           const crypto::SecureBytes &root, int kekVersion,
-                                           const QString &now)
-{
-    store::PasswordKeyslotRow slot;
-    slot.kdf = crypto::KdfParams::forProfile(profile);
-    const crypto::SecureBytes slotSecret = crypto::deriveKey(password, slot.kdf);
-    if (slotSecret.isEmpty())
-        throw std::runtime_error("Argon2id key derivation failed (out of memory?)");
-    slot.publicKey = crypto::keywrap::publicKeyOf(slotSecret);
-    slot.wrappedKey =
-        crypto::keywrap::sealTo(slot.publicKey, root.view(), passwordKeyslotAad(kekVersion));
-    slot.kekVersion = kekVersion;
-    slot.createdAt = now;
-    return slot;
-}
 
 store::ShareKeyslotRow makeShareSlot(const NewShareSet &set, const crypto::SecureBytes &root,
                                      int kekVersion, const QString &now)
@@ -65,12 +37,6 @@ store::ShareKeyslotRow makeShareSlot(const NewShareSet &set, const crypto::Secur
     slot.kekVersion = kekVersion;
     slot.createdAt = now;
     return slot;
-}
-
-bool isRootKey(const crypto::SecureBytes &candidate, const QByteArray &keyCheck)
-{
-    return candidate.size() == crypto::aead::KeyBytes &&
-           crypto::constantTimeEquals(keyCheckValue(candidate), keyCheck);
 }
 
 } // namespace
@@ -130,39 +96,50 @@ crypto::SecureBytes Vault::createVault(QByteArrayView password, crypto::KdfProfi
     return root;
 }
 
-std::optional<std::pair<crypto::SecureBytes, qint64>>
-Vault::openWithPassword(QByteArrayView password)
+std::optional<PasswordSlots> Vault::passwordSlots()
 {
     store::VaultStateRepository repo(m_db);
     const std::optional<store::VaultStateRow> state = repo.state();
     if (!state)
         return std::nullopt;
-    // A tampered keyslot must not make us spend unbounded memory or time: nothing we write
-    // ever exceeds the "sensitive" profile, so nothing above it is tried.
-    const crypto::KdfParams ceiling = crypto::KdfParams::forProfile(crypto::KdfProfile::Sensitive);
-    for (store::PasswordKeyslotRow &slot : repo.passwordKeyslots()) {
-        if (!slot.kdf.isValid() || slot.kdf.opslimit > ceiling.opslimit ||
-            slot.kdf.memlimit > ceiling.memlimit)
+    return PasswordSlots{state->keyCheck, state->kekVersion, repo.passwordKeyslots()};
+}
+
+bool Vault::installPasswordSlot(const PasswordSlots &seen, std::optional<qint64> replaced,
+                                const store::PasswordKeyslotRow &slot)
+{
+    store::VaultStateRepository repo(m_db);
+    store::Transaction tx(m_db);
+    const std::optional<PasswordSlots> now = passwordSlots();
+    if (!now || !now->sameAs(seen))
+        return false;
+    for (const store::PasswordKeyslotRow &old : now->rows)
+        if (!replaced || old.id == *replaced)
+            repo.deleteKeyslot(old.id);
+    repo.insertPasswordKeyslot(slot);
+    tx.commit();
+    return true;
+}
+
+std::optional<crypto::SecureBytes> Vault::openWithPassword(QByteArrayView password)
+{
+    std::optional<PasswordSlots> slots = passwordSlots();
+    if (!slots)
+        return std::nullopt;
+    std::optional<OpenedSlot> opened = openPasswordSlot(*slots, password);
+    if (!opened)
+        return std::nullopt;
+    for (store::PasswordKeyslotRow &slot : slots->rows) {
+        if (slot.id != opened->slotId || !slot.publicKey.isEmpty())
             continue;
-        const crypto::SecureBytes slotSecret = crypto::deriveKey(password, slot.kdf);
-        if (slotSecret.isEmpty())
-            continue;
-        const QByteArray aad = passwordKeyslotAad(slot.kekVersion);
-        const bool legacy = slot.publicKey.isEmpty();
-        std::optional<crypto::SecureBytes> root =
-            legacy ? crypto::aead::open(slotSecret, slot.wrappedKey, aad)
-                   : crypto::keywrap::openWith(slotSecret, slot.wrappedKey, aad);
-        if (!root || !isRootKey(*root, state->keyCheck))
-            continue;
-        if (legacy) {
-            // Upgrade to the public-key form, which rotation can re-wrap without the password.
-            slot.publicKey = crypto::keywrap::publicKeyOf(slotSecret);
-            slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, root->view(), aad);
-            repo.rewrapPasswordKeyslot(slot);
-        }
-        return std::make_pair(std::move(*root), slot.id);
+        // Written before schema 7: upgrade to the public-key form, which rotation can re-wrap
+        // without the password.
+        slot.publicKey = crypto::keywrap::publicKeyOf(opened->slotSecret);
+        slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, opened->root.view(),
+                                                  passwordKeyslotAad(slot.kekVersion));
+        store::VaultStateRepository(m_db).rewrapPasswordKeyslot(slot);
     }
-    return std::nullopt;
+    return std::move(opened->root);
 }
 
 Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
@@ -172,8 +149,8 @@ Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
     const std::optional<store::VaultStateRow> state = store::VaultStateRepository(m_db).state();
     if (!state)
         return UnsealResult::NotInitialized;
-    auto opened = openWithPassword(password);
-    if (opened && adoptIfValid(std::move(opened->first), state->keyCheck, state->kekVersion))
+    std::optional<crypto::SecureBytes> opened = openWithPassword(password);
+    if (opened && adoptIfValid(std::move(*opened), state->keyCheck, state->kekVersion))
         return UnsealResult::Unsealed;
     return UnsealResult::WrongPassword;
 }
@@ -232,33 +209,27 @@ void Vault::installShareSet(const NewShareSet &set)
 bool Vault::changePassword(QByteArrayView current, QByteArrayView replacement,
                            crypto::KdfProfile profile)
 {
-    store::VaultStateRepository repo(m_db);
-    const std::optional<store::VaultStateRow> state = repo.state();
-    if (!state)
+    const std::optional<PasswordSlots> slots = passwordSlots();
+    if (!slots)
         return false;
-    auto opened = openWithPassword(current);
+    const auto opened = openPasswordSlot(*slots, current);
     if (!opened)
         return false;
     const store::PasswordKeyslotRow slot = makePasswordSlot(
-        replacement, profile, opened->first, state->kekVersion, store::timestamp(m_clock.now()));
-    store::Transaction tx(m_db);
-    repo.deleteKeyslot(opened->second);
-    repo.insertPasswordKeyslot(slot);
-    tx.commit();
+        replacement, profile, opened->root, slots->kekVersion, store::timestamp(m_clock.now()));
+    if (!installPasswordSlot(*slots, opened->slotId, slot))
+        throw std::runtime_error("the password keyslots changed during a password change");
     return true;
 }
 
 void Vault::replacePasswords(QByteArrayView replacement, crypto::KdfProfile profile)
 {
     const crypto::SecureBytes &root = rootKey();
-    store::VaultStateRepository repo(m_db);
+    const std::optional<PasswordSlots> slots = passwordSlots();
     const store::PasswordKeyslotRow slot =
         makePasswordSlot(replacement, profile, root, m_kekVersion, store::timestamp(m_clock.now()));
-    store::Transaction tx(m_db);
-    for (const store::PasswordKeyslotRow &old : repo.passwordKeyslots())
-        repo.deleteKeyslot(old.id);
-    repo.insertPasswordKeyslot(slot);
-    tx.commit();
+    if (!slots || !installPasswordSlot(*slots, std::nullopt, slot))
+        throw std::runtime_error("the password keyslots changed during a password change");
 }
 
 RootKeyRotation Vault::rotateRootKey(const RewrapTables &rewrap, SharesOnRotation shares)

@@ -2,6 +2,7 @@
 
 #include "crypto/Kdf.h"
 #include "crypto/SecureBytes.h"
+#include "vault/PasswordSlots.h"
 #include "vault/ShareSet.h"
 
 #include <QString>
@@ -84,6 +85,14 @@ public:
     // one for `replacement`.
     void replacePasswords(QByteArrayView replacement, crypto::KdfProfile profile);
 
+    // The two halves of a password change whose Argon2id work runs elsewhere (api/PasswordApi):
+    // the slots as they are now (nullopt before initialisation), and, on the store's thread
+    // again, the new slot in place of the row `replaced` (nullopt: of every password slot),
+    // only if the slots are still `seen`. False, and nothing changed, when they are not.
+    std::optional<PasswordSlots> passwordSlots();
+    bool installPasswordSlot(const PasswordSlots &seen, std::optional<qint64> replaced,
+                             const store::PasswordKeyslotRow &slot);
+
     // Inside the caller's transaction: a new root KEK; `rewrap` re-wraps every table; the
     // keyslots and the key check follow; after the outermost commit the in-memory key is
     // swapped and seal listeners are told (unsealed) so that they reload what they derived.
@@ -123,8 +132,9 @@ private:
     crypto::SecureBytes createVault(QByteArrayView password, crypto::KdfProfile profile,
                                     int shareThreshold, int shareCount,
                                     std::optional<NewShareSet> *set);
-    // The root KEK that `password` opens, and the slot it opened; nullopt when none.
-    std::optional<std::pair<crypto::SecureBytes, qint64>> openWithPassword(QByteArrayView password);
+    // The root KEK that `password` opens (upgrading the slot that opened it, if written before
+    // schema 7); nullopt when none.
+    std::optional<crypto::SecureBytes> openWithPassword(QByteArrayView password);
     bool adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion);
 
     store::Database &m_db;
@@ -134,11 +144,7 @@ private:
     std::vector<std::pair<const void *, std::function<void(bool)>>> m_sealListeners;
 };
 
-// The AAD of a password keyslot: binds the wrapped root KEK to its slot kind and KEK version.
-QByteArray passwordKeyslotAad(int kekVersion);
 // The AAD of the share keyslot: names the share set and the KEK version.
 QByteArray shareKeyslotAad(const QByteArray &keyId, int kekVersion);
-// HMAC-SHA256(root KEK, fixed label): stored at init, checked at every unseal.
-QByteArray keyCheckValue(const crypto::SecureBytes &rootKey);
 
 } // namespace cortex::vault
