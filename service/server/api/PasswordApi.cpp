@@ -31,7 +31,7 @@ struct PasswordChange
     crypto::SecureBytes current; // the password whose slot is replaced
     crypto::SecureBytes replacement;
     crypto::SecureBytes root; // an admin's change: the root KEK, copied while unsealed
-    crypto::KdfProfile profile;
+    crypto::KdfProfile profile{};
     QString now;
     vault::PasswordSlots seen;
     // Derived off the server's thread.

@@ -32,13 +32,13 @@ http::HttpResponse PasswordWork::run(http::HttpRequest &request, const char *act
     // The request as the route saw it, for the audit row and the rate limits at the end; the
     // row of this first half is not written (the finish writes the request's one row).
     request.notes.audited = true;
-    const http::ResponseSlot slot = request.defer();
+    http::ResponseSlot slot = request.defer();
     http::HttpRequest kept = request;
     kept.deferral.reset();
     kept.notes.audited = false;
     ++m_waiting;
-    m_pool.start([this, derive = std::move(derive), finish = std::move(finish), slot,
-                  kept = std::move(kept), action]() mutable {
+    m_pool.start([this, derive = std::move(derive), finish = std::move(finish),
+                  slot = std::move(slot), kept = std::move(kept), action]() mutable {
         // A failed derivation (out of memory) is the finish's failure, recorded like any.
         std::exception_ptr failure;
         try {
@@ -46,8 +46,8 @@ http::HttpResponse PasswordWork::run(http::HttpRequest &request, const char *act
         } catch (...) {
             failure = std::current_exception();
         }
-        // Everything moves into the answer, so nothing of the request is released here, off
-        // the server's thread.
+        // Everything moves into the answer, so nothing of the request (the slot above all) is
+        // released here, off the server's thread.
         QMetaObject::invokeMethod(
             this,
             [this, finish = std::move(finish), slot = std::move(slot), kept = std::move(kept),

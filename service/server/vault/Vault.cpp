@@ -108,11 +108,13 @@ std::optional<PasswordSlots> Vault::passwordSlots()
 bool Vault::installPasswordSlot(const PasswordSlots &seen, std::optional<qint64> replaced,
                                 const store::PasswordKeyslotRow &slot)
 {
-    store::VaultStateRepository repo(m_db);
-    store::Transaction tx(m_db);
+    // Checked before the transaction opens: a refusal rolls nothing back (inside a caller's
+    // transaction an inner rollback would take the caller's changes with it).
     const std::optional<PasswordSlots> now = passwordSlots();
     if (!now || !now->sameAs(seen))
         return false;
+    store::VaultStateRepository repo(m_db);
+    store::Transaction tx(m_db);
     for (const store::PasswordKeyslotRow &old : now->rows)
         if (!replaced || old.id == *replaced)
             repo.deleteKeyslot(old.id);
