@@ -93,8 +93,8 @@ struct RateLimitConfig
     static constexpr int MinDiscoverPerMinute = 10;
     static constexpr int MinFailedAuthPerMinute = 10;
     static constexpr int MinFailedTokenPerMinute = 10;
-    // Each wrong password costs an Argon2id derivation (up to 1 GiB and seconds on the server's
-    // event loop): few, but enough for an operator's typos.
+    // Each wrong password costs an Argon2id derivation (up to 1 GiB and seconds of CPU): few,
+    // but enough for an operator's typos.
     static constexpr int MinFailedPasswordPerMinute = 3;
     static constexpr int MaxPerMinute = 1000000;
 
