@@ -24,41 +24,10 @@ namespace {
 
 constexpr const char *ChangePasswordAction = "change_password";
 
-// One password change between its two halves: what the handler read, what the worker derived.
-struct PasswordChange
+HttpResponse finishChange(ApiContext &ctx, HttpRequest &request,
+                          const vault::PasswordChange &change)
 {
-    bool byAdmin = false;        // replaces every slot; no current password
-    crypto::SecureBytes current; // the password whose slot is replaced
-    crypto::SecureBytes replacement;
-    crypto::SecureBytes root; // an admin's change: the root KEK, copied while unsealed
-    crypto::KdfProfile profile{};
-    QString now;
-    vault::PasswordSlots seen;
-    // Derived off the server's thread.
-    std::optional<qint64> replacedSlot; // the row `current` opened
-    bool opened = false;
-    std::optional<store::PasswordKeyslotRow> newSlot;
-
-    void derive()
-    {
-        if (!byAdmin) {
-            std::optional<vault::OpenedSlot> found = vault::openPasswordSlot(seen, current.view());
-            current.clear();
-            if (!found)
-                return;
-            opened = true;
-            replacedSlot = found->slotId;
-            root = std::move(found->root);
-        }
-        newSlot = vault::makePasswordSlot(replacement.view(), profile, root, seen.kekVersion, now);
-        replacement.clear();
-        root.clear();
-    }
-};
-
-HttpResponse finishChange(ApiContext &ctx, HttpRequest &request, const PasswordChange &change)
-{
-    if (!change.byAdmin && !change.opened) {
+    if (!change.opened) {
         ctx.throttle.recordWrongPassword(request);
         qCWarning(lcPassword).noquote()
             << request.requestId << "password change refused: wrong password from"
@@ -66,8 +35,7 @@ HttpResponse finishChange(ApiContext &ctx, HttpRequest &request, const PasswordC
         throw ApiError::unauthorized(QStringLiteral("invalid_password"),
                                      QStringLiteral("the current password is wrong"));
     }
-    if (!change.newSlot ||
-        !ctx.vault.installPasswordSlot(change.seen, change.replacedSlot, *change.newSlot))
+    if (!ctx.vault.installPasswordSlot(change))
         throw ApiError(409, QStringLiteral("keyslots_changed"),
                        QStringLiteral("the password keyslots changed while this change was "
                                       "being worked on; nothing was changed, try again"));
@@ -92,7 +60,7 @@ void registerPasswordRoutes(http::Router &router, ApiContext &ctx)
                [&ctx](HttpRequest &request) {
                    const JsonReader body = JsonReader::parse(request.body);
                    body.rejectUnknownFields({u"current_password", u"new_password"});
-                   auto change = std::make_shared<PasswordChange>();
+                   auto change = std::make_shared<vault::PasswordChange>();
                    change->replacement = body.requireSecretString(u"new_password");
                    if (qsizetype(change->replacement.size()) < vault::MinPasswordBytes)
                        throw ApiError::badRequest(QStringLiteral("invalid_field"),

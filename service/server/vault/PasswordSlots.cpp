@@ -82,4 +82,20 @@ store::PasswordKeyslotRow makePasswordSlot(QByteArrayView password, crypto::KdfP
     return slot;
 }
 
+void PasswordChange::derive()
+{
+    if (!byAdmin) {
+        std::optional<OpenedSlot> found = openPasswordSlot(seen, current.view());
+        current.clear();
+        if (!found)
+            return;
+        replacedSlot = found->slotId;
+        root = std::move(found->root);
+    }
+    opened = true;
+    newSlot = makePasswordSlot(replacement.view(), profile, root, seen.kekVersion, now);
+    replacement.clear();
+    root.clear();
+}
+
 } // namespace cortex::vault

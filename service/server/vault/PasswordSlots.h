@@ -41,6 +41,28 @@ store::PasswordKeyslotRow makePasswordSlot(QByteArrayView password, crypto::KdfP
                                            const crypto::SecureBytes &root, int kekVersion,
                                            const QString &now);
 
+// One password change, in the steps that may run on different threads: filled in from the
+// slots as they are (Vault::passwordSlots, on the store's thread), derived anywhere (derive(),
+// all the Argon2id work), then stored if the slots are still what was seen
+// (Vault::installPasswordSlot, on the store's thread again).
+struct PasswordChange
+{
+    bool byAdmin = false;        // every slot is replaced, from `root`; no current password
+    crypto::SecureBytes current; // otherwise the password whose slot is replaced
+    crypto::SecureBytes replacement;
+    crypto::SecureBytes root; // an admin's change: the root KEK, copied while unsealed
+    crypto::KdfProfile profile{};
+    QString now;
+    PasswordSlots seen;
+    // Set by derive(); the passwords and the root key are cleared by it.
+    bool opened = false;                // `current` opened a slot (or byAdmin)
+    std::optional<qint64> replacedSlot; // the row `current` opened
+    std::optional<store::PasswordKeyslotRow> newSlot;
+
+    // Throws std::runtime_error when Argon2id fails (out of memory).
+    void derive();
+};
+
 // The AAD of a password keyslot: binds the wrapped root KEK to its slot kind and KEK version.
 QByteArray passwordKeyslotAad(int kekVersion);
 // HMAC-SHA256(root KEK, fixed label): stored at init, checked at every unseal.

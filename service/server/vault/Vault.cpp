@@ -105,20 +105,19 @@ std::optional<PasswordSlots> Vault::passwordSlots()
     return PasswordSlots{state->keyCheck, state->kekVersion, repo.passwordKeyslots()};
 }
 
-bool Vault::installPasswordSlot(const PasswordSlots &seen, std::optional<qint64> replaced,
-                                const store::PasswordKeyslotRow &slot)
+bool Vault::installPasswordSlot(const PasswordChange &change)
 {
     // Checked before the transaction opens: a refusal rolls nothing back (inside a caller's
     // transaction an inner rollback would take the caller's changes with it).
     const std::optional<PasswordSlots> now = passwordSlots();
-    if (!now || !now->sameAs(seen))
+    if (!change.newSlot || !now || !now->sameAs(change.seen))
         return false;
     store::VaultStateRepository repo(m_db);
     store::Transaction tx(m_db);
     for (const store::PasswordKeyslotRow &old : now->rows)
-        if (!replaced || old.id == *replaced)
+        if (change.byAdmin || old.id == change.replacedSlot)
             repo.deleteKeyslot(old.id);
-    repo.insertPasswordKeyslot(slot);
+    repo.insertPasswordKeyslot(*change.newSlot);
     tx.commit();
     return true;
 }
@@ -214,23 +213,32 @@ bool Vault::changePassword(QByteArrayView current, QByteArrayView replacement,
     const std::optional<PasswordSlots> slots = passwordSlots();
     if (!slots)
         return false;
-    const auto opened = openPasswordSlot(*slots, current);
-    if (!opened)
+    PasswordChange change;
+    change.current = crypto::SecureBytes::copyOf(current);
+    change.replacement = crypto::SecureBytes::copyOf(replacement);
+    change.profile = profile;
+    change.now = store::timestamp(m_clock.now());
+    change.seen = *slots;
+    change.derive();
+    if (!change.opened)
         return false;
-    const store::PasswordKeyslotRow slot = makePasswordSlot(
-        replacement, profile, opened->root, slots->kekVersion, store::timestamp(m_clock.now()));
-    if (!installPasswordSlot(*slots, opened->slotId, slot))
+    if (!installPasswordSlot(change))
         throw std::runtime_error("the password keyslots changed during a password change");
     return true;
 }
 
 void Vault::replacePasswords(QByteArrayView replacement, crypto::KdfProfile profile)
 {
-    const crypto::SecureBytes &root = rootKey();
-    const std::optional<PasswordSlots> slots = passwordSlots();
-    const store::PasswordKeyslotRow slot =
-        makePasswordSlot(replacement, profile, root, m_kekVersion, store::timestamp(m_clock.now()));
-    if (!slots || !installPasswordSlot(*slots, std::nullopt, slot))
+    PasswordChange change;
+    change.byAdmin = true;
+    change.root = crypto::SecureBytes::copyOf(rootKey().view());
+    change.replacement = crypto::SecureBytes::copyOf(replacement);
+    change.profile = profile;
+    change.now = store::timestamp(m_clock.now());
+    if (const std::optional<PasswordSlots> slots = passwordSlots())
+        change.seen = *slots;
+    change.derive();
+    if (!installPasswordSlot(change))
         throw std::runtime_error("the password keyslots changed during a password change");
 }
 

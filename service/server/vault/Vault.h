@@ -85,13 +85,13 @@ public:
     // one for `replacement`.
     void replacePasswords(QByteArrayView replacement, crypto::KdfProfile profile);
 
-    // The two halves of a password change whose Argon2id work runs elsewhere (api/PasswordApi):
-    // the slots as they are now (nullopt before initialisation), and, on the store's thread
-    // again, the new slot in place of the row `replaced` (nullopt: of every password slot),
-    // only if the slots are still `seen`. False, and nothing changed, when they are not.
+    // The store's halves of a PasswordChange (whose Argon2id work may run elsewhere, as
+    // api/PasswordApi does; the two calls above run all of it here): the slots as they are now
+    // (nullopt before initialisation), and the derived slot in place of the one replaced (of
+    // every password slot for an admin's change), only if the slots are still what the change
+    // saw. False, and nothing changed, when they are not or nothing was derived.
     std::optional<PasswordSlots> passwordSlots();
-    bool installPasswordSlot(const PasswordSlots &seen, std::optional<qint64> replaced,
-                             const store::PasswordKeyslotRow &slot);
+    bool installPasswordSlot(const PasswordChange &change);
 
     // Inside the caller's transaction: a new root KEK; `rewrap` re-wraps every table; the
     // keyslots and the key check follow; after the outermost commit the in-memory key is
