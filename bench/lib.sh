@@ -383,3 +383,48 @@ print_summary() {
     echo "ratio cortex/nginx: $ratio"
     echo "cortex-server CPU (user + system) per request: $c_cpu_us us"
 }
+
+# --- fixed-rate (open-loop) runs --------------------------------------------------------------
+
+# check_fixed_rate_tool: sets $load_bin, the open-loop load generator built beside the server
+# (cortex-fixed-rate-load, bench/fixed_rate_load.cpp), and $fixed_seconds (DURATION in seconds).
+check_fixed_rate_tool() {
+    load_bin="$(dirname "$server_bin")/cortex-fixed-rate-load"
+    [[ -x "$load_bin" ]] || die "no cortex-fixed-rate-load beside $server_bin
+  it is built with the server:  (cd $repo_root && cmake --workflow --preset release)"
+    fixed_seconds="$(awk -v d="$DURATION" 'BEGIN {
+        n = d + 0; u = substr(d, length(d))
+        print (u == "m" ? n * 60 : (u == "h" ? n * 3600 : n))
+    }')"
+}
+
+# run_fixed_rate NAME RATE URL [-H HEADER...]: offers RATE requests per second over
+# $CONNECTIONS connections for $fixed_seconds (after 2 s of warm-up, not counted) into
+# $tmp/load-NAME.txt; refuses a run with error answers, as run_wrk does.
+run_fixed_rate() {
+    local name="$1" rate="$2" url="$3" rc=0
+    shift 3
+    "$load_bin" --rate "$rate" --connections "$CONNECTIONS" --duration "$fixed_seconds" \
+        --warmup 2 "$@" "$url" >"$tmp/load-$name.txt" 2>&1 &
+    wrk_pid=$!
+    wait "$wrk_pid" || rc=$?
+    wrk_pid=""
+    if ((rc != 0)); then
+        cat "$tmp/load-$name.txt" >&2
+        die "$name: the fixed-rate run failed or got error answers (exit $rc)"
+    fi
+}
+
+# load_field FILE KEY: one value from the generator's report: p50/p90/p99/p99.9/max of its
+# "latency ms:" line, "answered"/"due" of its "answered: N of M due" line, "stalls" (the count
+# of its "machine stalls:" line) or "longest" (that line's longest stall, in ms).
+load_field() {
+    awk -v key="$2" '
+        $1 == "latency" { for (i = 3; i < NF; i += 2) if ($i == key) print $(i + 1) }
+        $1 == "answered:" { if (key == "answered") print $2; if (key == "due") print $4 }
+        $1 == "machine" && $2 == "stalls:" {
+            if (key == "stalls") print $3
+            if (key == "longest") print $8
+        }
+    ' "$1"
+}

@@ -7,16 +7,20 @@
 #
 #   bench/project-secrets.sh [PATH/TO/cortex-server]
 #
-# Environment: THREADS (2), CONNECTIONS (32), DURATION (10s) are passed to wrk as -t/-c/-d.
+# Environment: THREADS (2), CONNECTIONS (32), DURATION (10s) are passed to wrk as -t/-c/-d;
+# CONNECTIONS and DURATION also set the fixed-rate runs, offered FIXED_FRACTIONS (0.125 0.25 0.5)
+# of nginx's wrk rate.
 # It builds nothing; build first with `cmake --workflow --preset release`.
 # All traffic stays on 127.0.0.1; every process it starts and its temp dir are removed on exit.
 set -euo pipefail
 
+FIXED_FRACTIONS="${FIXED_FRACTIONS:-0.125 0.25 0.5}"
 bench_name="project-secrets.sh"
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 check_settings "${1:-}"
+check_fixed_rate_tool
 python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
     die "python3 with the cryptography module not found (Debian: apt-get install python3-cryptography)"
 make_temp_dir
@@ -109,11 +113,44 @@ f_p99="$(wrk_percentile "$tmp/wrk-floor.txt" 99)"
 echo "cortex HTTP floor (unknown route, 404):      $f_rps req/s, p99 $f_p99 ms"
 echo "ratio floor/nginx: $(awk -v f="$f_rps" -v n="$n_rps" 'BEGIN { printf "%.2f", f / n }')"
 echo "ratio fetch/floor: $(awk -v c="$c_rps" -v f="$f_rps" 'BEGIN { printf "%.2f", (f > 0 ? c / f : 0) }')"
-# The goal of issue 3: above half of nginx's rate with p99 under 2 ms at 32 connections.
-verdict="$(awk -v r="$ratio" -v p="$c_p99" 'BEGIN {
-    ok_r = (r > 0.5); ok_p = (p < 2.0)
-    printf "%s (ratio %s %s 0.5, p99 %s ms %s 2 ms)", (ok_r && ok_p) ? "MET" : "NOT MET",
-        r, ok_r ? ">" : "<=", p, ok_p ? "<" : ">="
+# --- the same request at fixed offered rates (open loop) ---------------------------------------
+
+# wrk measures at saturation, where latency is only CONNECTIONS / rate. Here each server is
+# offered fixed shares of nginx's wrk rate over the same connections, and latency counts from
+# when each request was due (bench/fixed_rate_load.cpp), so a server that falls behind pays for
+# every request it delays. Both servers get the same rates; the generator also reports how
+# often the machine itself stalled during the run (nothing waiting was run for > 10 ms).
+echo
+echo "== fixed offered rates: $CONNECTIONS connections, ${fixed_seconds} s each after 2 s of warm-up; latency from each request's due time"
+half_p99="" half_stalls=""
+for fraction in $FIXED_FRACTIONS; do
+    rate="$(awk -v n="$n_rps" -v f="$fraction" 'BEGIN { printf "%.0f", n * f }')"
+    ((rate > 0)) || continue
+    run_fixed_rate "nginx-$fraction" "$rate" "$nginx_url"
+    run_fixed_rate "cortex-$fraction" "$rate" "$cortex_target" \
+        -H "Authorization: Bearer $project_token"
+    kill -0 "$server_pid" 2>/dev/null || die "cortex-server died during a fixed-rate run"
+    c="$tmp/load-cortex-$fraction.txt" n="$tmp/load-nginx-$fraction.txt"
+    printf '%s of nginx (%s req/s): cortex p50 %s p99 %s max %s ms (%s of %s answered), nginx p50 %s p99 %s max %s ms; machine stalls %s / %s (longest %s / %s ms)\n' \
+        "$fraction" "$rate" "$(load_field "$c" p50)" "$(load_field "$c" p99)" \
+        "$(load_field "$c" max)" "$(load_field "$c" answered)" "$(load_field "$c" due)" \
+        "$(load_field "$n" p50)" "$(load_field "$n" p99)" "$(load_field "$n" max)" \
+        "$(load_field "$c" stalls)" "$(load_field "$n" stalls)" \
+        "$(load_field "$c" longest)" "$(load_field "$n" longest)"
+    if [[ "$fraction" == 0.5 ]]; then
+        half_p99="$(load_field "$c" p99)"
+        half_stalls="$(load_field "$c" stalls)"
+    fi
+done
+
+# The goal of issue 3: above half of nginx's rate with p99 under 2 ms at 32 connections. The
+# rate is wrk's (saturation); the p99 is the one at half of nginx's rate offered, the load the
+# goal names (wrk's own p99 at saturation is printed above: it cannot be below 32 / rate).
+[[ -n "$half_p99" ]] || die "FIXED_FRACTIONS must include 0.5 for the goal's verdict"
+verdict="$(awk -v r="$ratio" -v p="$half_p99" -v w="$c_p99" -v s="$half_stalls" 'BEGIN {
+    ok_r = (r > 0.5); ok_p = (p != "inf" && p + 0 < 2.0)
+    printf "%s (ratio %s %s 0.5; p99 at half of nginx'"'"'s rate %s ms %s 2 ms, %s machine stalls in that run; wrk'"'"'s p99 at saturation %s ms)",
+        (ok_r && ok_p) ? "MET" : "NOT MET", r, ok_r ? ">" : "<=", p, ok_p ? "<" : ">=", s, w
 }')"
 note=""
 ((CONNECTIONS == 32)) || note=" [the goal is stated for 32 connections; this run used $CONNECTIONS]"
