@@ -173,6 +173,7 @@ private Q_SLOTS:
     void changePasswordAsAdmin();
     void changePasswordRefusals();
     void changePasswordHoldsUpNoOneElse();
+    void unsealWithPasswordHoldsUpNoOneElse();
     void adminAddsAPasswordToASharesOnlyVault();
 
 private:
@@ -1406,6 +1407,60 @@ void TestShamirUnseal::changePasswordHoldsUpNoOneElse()
                                 .value(str("rows"))
                                 .toArray();
     QCOMPARE(rows.size(), 2); // one row per request: the change, and the refused one
+}
+
+void TestShamirUnseal::unsealWithPasswordHoldsUpNoOneElse()
+{
+    // A password slot at the "moderate" cost (256 MiB, most of a second here): while an unseal
+    // derives from it, the sealed server goes on answering its status, and a wrong password sent
+    // meanwhile waits its turn and then finds the vault unsealed.
+    auto server = passwordServer();
+    QVERIFY(server);
+    HttpClient &http = server->http();
+    server->server().setKdfProfile(crypto::KdfProfile::Moderate);
+    const QString password = str("a password with a costly slot");
+    CHECK_STATUS(http.post(str("/sys/change-password"), {{str("new_password"), password}}), 200);
+    seal(http);
+    const auto unseal = [](const QString &pw) {
+        return rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
+                          toJson({{str("password"), pw}}));
+    };
+    RawConnection first(server->port());
+    RawConnection status(server->port());
+    RawConnection second(server->port());
+    QVERIFY(first.isConnected() && status.isConnected() && second.isConnected());
+
+    first.write(unseal(password));
+    first.pump(100); // the derivation is under way
+    status.write(rawRequest("GET", "/sys/seal-status"));
+    const std::optional<RawResponse> sealed = status.readResponse();
+    QVERIFY(sealed);
+    QCOMPARE(sealed->status, 200);
+    QCOMPARE(sealed->object().value(str("sealed")).toBool(), true);
+    QVERIFY2(first.unread().isEmpty(), first.unread().constData()); // still deriving
+
+    second.write(unseal(str("not the password")));
+    const std::optional<RawResponse> firstDone = first.readResponse();
+    QVERIFY(firstDone);
+    QVERIFY2(firstDone->status == 200, firstDone->describe().constData());
+    QCOMPARE(firstDone->object().value(str("sealed")).toBool(), false);
+    const std::optional<RawResponse> secondDone = second.readResponse();
+    QVERIFY(secondDone);
+    QVERIFY2(secondDone->status == 200, secondDone->describe().constData());
+    QCOMPARE(sealStatusOf(http).value(str("sealed")).toBool(), false);
+
+    // One row per request, and only the first says it unsealed with a password.
+    const QJsonArray rows = http.get(str("/admin/audit-logs?action=unseal&limit=10"))
+                                .object()
+                                .value(str("rows"))
+                                .toArray();
+    QCOMPARE(rows.size(), 2);
+    int byPassword = 0;
+    for (const QJsonValue &row : rows)
+        byPassword +=
+            row.toObject().value(str("detail")).toObject().value(str("method")) == str("password");
+    QCOMPARE(byPassword, 1);
+    CHECK_STATUS(http.get(str("/admin/secrets")), 200);
 }
 
 void TestShamirUnseal::adminAddsAPasswordToASharesOnlyVault()

@@ -27,7 +27,7 @@ http::HttpResponse PasswordWork::run(http::HttpRequest &request, const char *act
 {
     if (m_waiting >= MaxWaiting)
         throw protocol::ApiError(503, QStringLiteral("busy"),
-                                 QStringLiteral("too many password changes under way; retry"),
+                                 QStringLiteral("too many password derivations under way; retry"),
                                  {{QStringLiteral("retry_after_seconds"), 1}});
     // The request as the route saw it, for the audit row and the rate limits at the end; the
     // row of this first half is not written (the finish writes the request's one row).

@@ -2,15 +2,19 @@
 #include "access/RequestThrottle.h"
 #include "api/AdminAuth.h"
 #include "api/ApiContext.h"
+#include "api/PasswordWork.h"
 #include "api/Routes.h"
 #include "api/SealStatus.h"
 #include "audit/AuditLog.h"
 #include "http/Router.h"
 #include "store/Database.h"
+#include "vault/PasswordSlots.h"
 #include "vault/ShareUnseal.h"
 #include "vault/Vault.h"
 
 #include <QLoggingCategory>
+#include <memory>
+#include <optional>
 
 Q_LOGGING_CATEGORY(lcSys, "cortex.sys")
 
@@ -18,15 +22,13 @@ namespace cortex::api {
 
 namespace {
 
-void unsealWithPassword(ApiContext &ctx, HttpRequest &request, const JsonReader &body)
+constexpr const char *UnsealAction = "unseal";
+
+HttpResponse finishPasswordUnseal(ApiContext &ctx, HttpRequest &request,
+                                  const vault::PasswordSlots &seen,
+                                  std::optional<vault::OpenedSlot> opened)
 {
-    const crypto::SecureBytes password = body.requireSecretString(u"password");
-    if (password.isEmpty())
-        throw ApiError::badRequest(QStringLiteral("invalid_field"),
-                                   QStringLiteral("password must not be empty"));
-    if (ctx.vault.isSealed())
-        ctx.throttle.admitPasswordAttempt(request); // unsealed, nothing is derived
-    switch (ctx.vault.unsealWithPassword(password.view())) {
+    switch (ctx.vault.finishPasswordUnseal(seen, std::move(opened))) {
     case vault::Vault::UnsealResult::NotInitialized:
         throw ApiError::badRequest(QStringLiteral("not_initialized"),
                                    QStringLiteral("the vault has not been initialized"));
@@ -40,9 +42,40 @@ void unsealWithPassword(ApiContext &ctx, HttpRequest &request, const JsonReader 
         qCInfo(lcSys).noquote() << request.requestId << "vault unsealed with a password";
         request.notes.detail.insert(QStringLiteral("method"), QStringLiteral("password"));
         break;
-    case vault::Vault::UnsealResult::AlreadyUnsealed:
+    case vault::Vault::UnsealResult::AlreadyUnsealed: // by someone else meanwhile
         break;
     }
+    return HttpResponse::json(200, sealStatus(ctx));
+}
+
+// The Argon2id derivations run off the server's thread (api/PasswordWork), as a password
+// change's do: with the `sensitive` profile one takes seconds, and /health, /sys/seal-status
+// and share unseals are answered meanwhile.
+HttpResponse unsealWithPassword(ApiContext &ctx, HttpRequest &request, const JsonReader &body)
+{
+    auto password = std::make_shared<crypto::SecureBytes>(body.requireSecretString(u"password"));
+    if (password->isEmpty())
+        throw ApiError::badRequest(QStringLiteral("invalid_field"),
+                                   QStringLiteral("password must not be empty"));
+    if (!ctx.vault.isSealed())
+        return HttpResponse::json(200, sealStatus(ctx)); // nothing is derived
+    std::optional<vault::PasswordSlots> slots = ctx.vault.passwordSlots();
+    if (!slots)
+        throw ApiError::badRequest(QStringLiteral("not_initialized"),
+                                   QStringLiteral("the vault has not been initialized"));
+    ctx.throttle.admitPasswordAttempt(request);
+    crypto::wipe(request.body); // the request is kept until the derivation is done
+    auto seen = std::make_shared<const vault::PasswordSlots>(std::move(*slots));
+    auto opened = std::make_shared<std::optional<vault::OpenedSlot>>();
+    return ctx.passwordWork.run(
+        request, UnsealAction,
+        [seen, password, opened] {
+            *opened = vault::openPasswordSlot(*seen, password->view());
+            password->clear();
+        },
+        [&ctx, seen, opened](HttpRequest &r) {
+            return finishPasswordUnseal(ctx, r, *seen, std::move(*opened));
+        });
 }
 
 void unsealWithShare(ApiContext &ctx, HttpRequest &request, const JsonReader &body)
@@ -84,7 +117,7 @@ void registerSysRoutes(http::Router &router, ApiContext &ctx)
 
     // {password} | {share, nonce?} | {reset: true}. Audited once unsealed; a refused attempt
     // while sealed has no key to write a row with, so it goes to the server log.
-    router.add("POST", QStringLiteral("/sys/unseal"), audited(open, "unseal"),
+    router.add("POST", QStringLiteral("/sys/unseal"), audited(open, UnsealAction),
                [&ctx](HttpRequest &request) {
                    const JsonReader body = JsonReader::parse(request.body);
                    body.rejectUnknownFields({u"password", u"share", u"nonce", u"reset"});
@@ -104,10 +137,9 @@ void registerSysRoutes(http::Router &router, ApiContext &ctx)
                        request.notes.detail.insert(QStringLiteral("reset"), true);
                        return HttpResponse::json(200, sealStatus(ctx));
                    }
-                   if (hasShare)
-                       unsealWithShare(ctx, request, body);
-                   else
-                       unsealWithPassword(ctx, request, body);
+                   if (!hasShare)
+                       return unsealWithPassword(ctx, request, body);
+                   unsealWithShare(ctx, request, body);
                    return HttpResponse::json(200, sealStatus(ctx));
                });
 

@@ -122,38 +122,42 @@ bool Vault::installPasswordSlot(const PasswordChange &change)
     return true;
 }
 
-std::optional<crypto::SecureBytes> Vault::openWithPassword(QByteArrayView password)
-{
-    std::optional<PasswordSlots> slots = passwordSlots();
-    if (!slots)
-        return std::nullopt;
-    std::optional<OpenedSlot> opened = openPasswordSlot(*slots, password);
-    if (!opened)
-        return std::nullopt;
-    for (store::PasswordKeyslotRow &slot : slots->rows) {
-        if (slot.id != opened->slotId || !slot.publicKey.isEmpty())
-            continue;
-        // Written before schema 7: upgrade to the public-key form, which rotation can re-wrap
-        // without the password.
-        slot.publicKey = crypto::keywrap::publicKeyOf(opened->slotSecret);
-        slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, opened->root.view(),
-                                                  passwordKeyslotAad(slot.kekVersion));
-        store::VaultStateRepository(m_db).rewrapPasswordKeyslot(slot);
-    }
-    return std::move(opened->root);
-}
-
 Vault::UnsealResult Vault::unsealWithPassword(QByteArrayView password)
 {
     if (!isSealed())
         return UnsealResult::AlreadyUnsealed;
-    const std::optional<store::VaultStateRow> state = store::VaultStateRepository(m_db).state();
-    if (!state)
+    const std::optional<PasswordSlots> slots = passwordSlots();
+    if (!slots)
         return UnsealResult::NotInitialized;
-    std::optional<crypto::SecureBytes> opened = openWithPassword(password);
-    if (opened && adoptIfValid(std::move(*opened), state->keyCheck, state->kekVersion))
-        return UnsealResult::Unsealed;
-    return UnsealResult::WrongPassword;
+    return finishPasswordUnseal(*slots, openPasswordSlot(*slots, password));
+}
+
+Vault::UnsealResult Vault::finishPasswordUnseal(const PasswordSlots &seen,
+                                                std::optional<OpenedSlot> opened)
+{
+    if (!isSealed())
+        return UnsealResult::AlreadyUnsealed;
+    std::optional<PasswordSlots> now = passwordSlots();
+    if (!now)
+        return UnsealResult::NotInitialized;
+    // The key check decides, whatever happened to the slots since the derivation: a password
+    // change leaves the root KEK as it was (and a rotation needs the vault unsealed).
+    if (!opened || !isRootKey(opened->root, now->keyCheck))
+        return UnsealResult::WrongPassword;
+    if (now->sameAs(seen)) {
+        for (store::PasswordKeyslotRow &slot : now->rows) {
+            if (slot.id != opened->slotId || !slot.publicKey.isEmpty())
+                continue;
+            // Written before schema 7: upgrade to the public-key form, which rotation can
+            // re-wrap without the password.
+            slot.publicKey = crypto::keywrap::publicKeyOf(opened->slotSecret);
+            slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, opened->root.view(),
+                                                      passwordKeyslotAad(slot.kekVersion));
+            store::VaultStateRepository(m_db).rewrapPasswordKeyslot(slot);
+        }
+    }
+    const bool adopted = adoptIfValid(std::move(opened->root), now->keyCheck, now->kekVersion);
+    return adopted ? UnsealResult::Unsealed : UnsealResult::WrongPassword;
 }
 
 Vault::UnsealResult Vault::unsealWithShareKey(const crypto::SecureBytes &shareKey)

@@ -65,6 +65,11 @@ public:
     // Tries every password keyslot; a wrong password changes nothing. A slot written before
     // schema 7 is upgraded to the public-key form on the way.
     UnsealResult unsealWithPassword(QByteArrayView password);
+    // The same in two halves, for a derivation that runs off the store's thread (as
+    // POST /sys/unseal does): passwordSlots() here, openPasswordSlot(seen, password) anywhere,
+    // then this here, which adopts the root KEK `opened` holds if it is the vault's (its key
+    // check decides) and upgrades the slot that opened it while the slots are still as seen.
+    UnsealResult finishPasswordUnseal(const PasswordSlots &seen, std::optional<OpenedSlot> opened);
     // With the share key combined from a quorum (ShareQuorum). WrongPassword when it does not
     // open the share slot.
     UnsealResult unsealWithShareKey(const crypto::SecureBytes &shareKey);
@@ -132,9 +137,6 @@ private:
     crypto::SecureBytes createVault(QByteArrayView password, crypto::KdfProfile profile,
                                     int shareThreshold, int shareCount,
                                     std::optional<NewShareSet> *set);
-    // The root KEK that `password` opens (upgrading the slot that opened it, if written before
-    // schema 7); nullopt when none.
-    std::optional<crypto::SecureBytes> openWithPassword(QByteArrayView password);
     bool adoptIfValid(crypto::SecureBytes candidate, const QByteArray &keyCheck, int kekVersion);
 
     store::Database &m_db;
