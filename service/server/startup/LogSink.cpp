@@ -107,13 +107,17 @@ void LogSink::append(QtMsgType type, const QMessageLogContext &context, const QS
     }
     line += '\n';
     bool writeNow = type != QtDebugMsg && type != QtInfoMsg;
+    bool first = false; // the thread sleeps until a line waits
     {
         const std::lock_guard lock(m_bufferMutex);
+        first = m_buffer.empty();
         m_buffer += line;
         writeNow = writeNow || m_buffer.size() >= MaxBuffered;
     }
     if (writeNow)
         flush();
+    else if (first)
+        m_wake.notify_one();
 }
 
 void LogSink::flush()
@@ -129,11 +133,16 @@ void LogSink::flush()
 
 void LogSink::run(std::stop_token stop)
 {
-    std::mutex sleepMutex;
-    std::unique_lock lock(sleepMutex);
-    while (!stop.stop_requested()) {
+    std::unique_lock lock(m_bufferMutex);
+    while (true) {
+        // Asleep while nothing is logged (an idle server's thread never wakes), then one
+        // interval for the lines that follow the first, then one write for all of them.
+        if (!m_wake.wait(lock, stop, [this] { return !m_buffer.empty(); }))
+            return; // stopping; the destructor writes what is left
         m_wake.wait_for(lock, stop, m_interval, [] { return false; });
+        lock.unlock();
         flush();
+        lock.lock();
     }
 }
 

@@ -4,12 +4,15 @@
 
 #include "startup/LogSink.h"
 
+#include <QDir>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 #include <fcntl.h>
 #include <optional>
+#include <thread>
 #include <unistd.h>
 
 using cortex::startup::LogSink;
@@ -57,6 +60,23 @@ QByteArray messageOf(const QByteArray &line)
     return line.mid(line.indexOf(": ") + 2);
 }
 
+// How often this process's threads have gone to sleep so far (each wake-up of a sleeping thread
+// is one), summed over /proc/self/task/*/status.
+qint64 voluntarySwitches()
+{
+    qint64 total = 0;
+    const QDir tasks(QStringLiteral("/proc/self/task"));
+    for (const QString &task : tasks.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        QFile status(tasks.filePath(task + QStringLiteral("/status")));
+        if (!status.open(QIODevice::ReadOnly))
+            continue; // the thread ended meanwhile
+        for (const QByteArray &line : status.readAll().split('\n'))
+            if (line.startsWith("voluntary_ctxt_switches:"))
+                total += line.mid(line.indexOf(':') + 1).trimmed().toLongLong();
+    }
+    return total;
+}
+
 } // namespace
 
 class TestLogSink : public QObject
@@ -67,6 +87,8 @@ private Q_SLOTS:
     void linesHaveTheServerFormat();
     void warningWritesEverythingBeforeItAtOnce();
     void bufferedLinesAreWrittenWhenTheSinkGoes();
+    void infoLinesAreWrittenByTheSinkThread();
+    void anIdleSinkDoesNotWake();
     void manyLinesFromTwoThreadsArriveWhole();
     void messagePatternFromTheEnvironmentApplies();
 };
@@ -116,6 +138,34 @@ void TestLogSink::bufferedLinesAreWrittenWhenTheSinkGoes()
     QCOMPARE(lines.size(), 100);
     for (int i = 0; i < 100; ++i)
         QCOMPARE(messageOf(lines.at(i)), QByteArray("line ") + QByteArray::number(i));
+}
+
+void TestLogSink::infoLinesAreWrittenByTheSinkThread()
+{
+    // No warning follows and the sink stays: its thread writes the line on its own, and the
+    // next one after a quiet spell too.
+    Pipe pipe;
+    const LogSink sink(pipe.writeEnd(), std::chrono::milliseconds(20));
+    qCInfo(lcSinkTest) << "first";
+    QTRY_COMPARE(pipe.lines().size(), 1);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    qCInfo(lcSinkTest) << "after a quiet spell";
+    QTRY_COMPARE(pipe.lines().size(), 2);
+    QCOMPARE(messageOf(pipe.lines().at(1)), QByteArray("after a quiet spell"));
+}
+
+void TestLogSink::anIdleSinkDoesNotWake()
+{
+    // With nothing to log the sink's thread sleeps until a line comes: an idle server costs no
+    // wake-ups (a timed wait would wake about 300 times here).
+    Pipe pipe;
+    const LogSink sink(pipe.writeEnd(), std::chrono::milliseconds(1));
+    qCInfo(lcSinkTest) << "one line, then nothing";
+    QTRY_COMPARE(pipe.lines().size(), 1);
+    const qint64 before = voluntarySwitches();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const qint64 wakeUps = voluntarySwitches() - before;
+    QVERIFY2(wakeUps < 30, qPrintable(QStringLiteral("%1 wake-ups while idle").arg(wakeUps)));
 }
 
 void TestLogSink::manyLinesFromTwoThreadsArriveWhole()
