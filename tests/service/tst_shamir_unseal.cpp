@@ -174,6 +174,7 @@ private Q_SLOTS:
     void changePasswordRefusals();
     void changePasswordHoldsUpNoOneElse();
     void unsealWithPasswordHoldsUpNoOneElse();
+    void aReplacedPasswordUnsealsNothing();
     void adminAddsAPasswordToASharesOnlyVault();
 
 private:
@@ -1461,6 +1462,41 @@ void TestShamirUnseal::unsealWithPasswordHoldsUpNoOneElse()
             row.toObject().value(str("detail")).toObject().value(str("method")) == str("password");
     QCOMPARE(byPassword, 1);
     CHECK_STATUS(http.get(str("/admin/secrets")), 200);
+}
+
+void TestShamirUnseal::aReplacedPasswordUnsealsNothing()
+{
+    // A sealed vault's password is changed (a moderate-cost new slot, most of a second to
+    // derive) and, while that change is derived, an unseal with the old password comes in. The
+    // change completes first; the unseal then finds the slot its password opened gone, and the
+    // vault stays sealed: no unseal that ends after a change succeeds with the password it
+    // replaced.
+    auto server = passwordServer();
+    QVERIFY(server);
+    HttpClient &http = server->http();
+    seal(http);
+    server->server().setKdfProfile(crypto::KdfProfile::Moderate);
+    const QString old = QString::fromUtf8(TestServer::password());
+    const QString replacement = str("the replacement password");
+    RawConnection change(server->port());
+    RawConnection unseal(server->port());
+    QVERIFY(change.isConnected() && unseal.isConnected());
+
+    change.write(
+        rawRequest("POST", "/sys/change-password", {{"Content-Type", "application/json"}},
+                   toJson({{str("current_password"), old}, {str("new_password"), replacement}})));
+    change.pump(100); // the change is being derived
+    unseal.write(rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
+                            toJson({{str("password"), old}})));
+    const std::optional<RawResponse> changed = change.readResponse();
+    QVERIFY(changed);
+    QVERIFY2(changed->status == 200, changed->describe().constData());
+    const std::optional<RawResponse> refused = unseal.readResponse();
+    QVERIFY(refused);
+    QVERIFY2(refused->status == 401 && refused->errorCode() == u"invalid_password",
+             refused->describe().constData());
+    QCOMPARE(sealStatusOf(http).value(str("sealed")).toBool(), true);
+    CHECK_STATUS(http.post(str("/sys/unseal"), {{str("password"), replacement}}, Auth::None), 200);
 }
 
 void TestShamirUnseal::adminAddsAPasswordToASharesOnlyVault()

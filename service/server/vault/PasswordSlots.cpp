@@ -31,14 +31,16 @@ bool PasswordSlots::sameAs(const PasswordSlots &other) const
     if (kekVersion != other.kekVersion || keyCheck != other.keyCheck ||
         rows.size() != other.rows.size())
         return false;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const store::PasswordKeyslotRow &a = rows[i];
-        const store::PasswordKeyslotRow &b = other.rows[i];
-        if (a.id != b.id || a.wrappedKey != b.wrappedKey || a.publicKey != b.publicKey ||
-            a.kekVersion != b.kekVersion || a.kdf != b.kdf)
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        if (!sameSlot(rows[i], other.rows[i]))
             return false;
-    }
     return true;
+}
+
+bool sameSlot(const store::PasswordKeyslotRow &a, const store::PasswordKeyslotRow &b)
+{
+    return a.id == b.id && a.wrappedKey == b.wrappedKey && a.publicKey == b.publicKey &&
+           a.kekVersion == b.kekVersion && a.kdf == b.kdf;
 }
 
 std::optional<OpenedSlot> openPasswordSlot(const PasswordSlots &slots, QByteArrayView password)

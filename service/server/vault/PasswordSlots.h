@@ -25,6 +25,10 @@ struct PasswordSlots
     bool sameAs(const PasswordSlots &other) const;
 };
 
+// The same row: id, KDF parameters (and salt), wrapped key, public key and KEK version. A
+// replaced slot can get the id of the one it replaced, never its salt.
+bool sameSlot(const store::PasswordKeyslotRow &a, const store::PasswordKeyslotRow &b);
+
 struct OpenedSlot
 {
     crypto::SecureBytes root;       // the root KEK

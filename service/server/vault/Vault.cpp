@@ -10,6 +10,7 @@
 #include "store/Timestamps.h"
 #include "store/VaultStateRepository.h"
 
+#include <algorithm>
 #include <memory>
 
 namespace cortex::vault {
@@ -140,21 +141,27 @@ Vault::UnsealResult Vault::finishPasswordUnseal(const PasswordSlots &seen,
     std::optional<PasswordSlots> now = passwordSlots();
     if (!now)
         return UnsealResult::NotInitialized;
-    // The key check decides, whatever happened to the slots since the derivation: a password
-    // change leaves the root KEK as it was (and a rotation needs the vault unsealed).
-    if (!opened || !isRootKey(opened->root, now->keyCheck))
+    if (!opened)
         return UnsealResult::WrongPassword;
-    if (now->sameAs(seen)) {
-        for (store::PasswordKeyslotRow &slot : now->rows) {
-            if (slot.id != opened->slotId || !slot.publicKey.isEmpty())
-                continue;
-            // Written before schema 7: upgrade to the public-key form, which rotation can
-            // re-wrap without the password.
-            slot.publicKey = crypto::keywrap::publicKeyOf(opened->slotSecret);
-            slot.wrappedKey = crypto::keywrap::sealTo(slot.publicKey, opened->root.view(),
-                                                      passwordKeyslotAad(slot.kekVersion));
-            store::VaultStateRepository(m_db).rewrapPasswordKeyslot(slot);
-        }
+    // The slot that opened must still stand as it was seen: a password replaced while this
+    // unseal was being derived no longer opens the vault once the replacement is in.
+    const auto openedRow = std::ranges::find_if(
+        seen.rows, [&](const store::PasswordKeyslotRow &row) { return row.id == opened->slotId; });
+    const auto standing =
+        openedRow == seen.rows.end()
+            ? now->rows.end()
+            : std::ranges::find_if(now->rows, [&](const store::PasswordKeyslotRow &row) {
+                  return sameSlot(row, *openedRow);
+              });
+    if (standing == now->rows.end() || !isRootKey(opened->root, now->keyCheck))
+        return UnsealResult::WrongPassword;
+    if (standing->publicKey.isEmpty()) {
+        // Written before schema 7: upgrade to the public-key form, which rotation can re-wrap
+        // without the password.
+        standing->publicKey = crypto::keywrap::publicKeyOf(opened->slotSecret);
+        standing->wrappedKey = crypto::keywrap::sealTo(standing->publicKey, opened->root.view(),
+                                                       passwordKeyslotAad(standing->kekVersion));
+        store::VaultStateRepository(m_db).rewrapPasswordKeyslot(*standing);
     }
     const bool adopted = adoptIfValid(std::move(opened->root), now->keyCheck, now->kekVersion);
     return adopted ? UnsealResult::Unsealed : UnsealResult::WrongPassword;

@@ -67,8 +67,9 @@ public:
     UnsealResult unsealWithPassword(QByteArrayView password);
     // The same in two halves, for a derivation that runs off the store's thread (as
     // POST /sys/unseal does): passwordSlots() here, openPasswordSlot(seen, password) anywhere,
-    // then this here, which adopts the root KEK `opened` holds if it is the vault's (its key
-    // check decides) and upgrades the slot that opened it while the slots are still as seen.
+    // then this here, which adopts the root KEK `opened` holds if the slot that opened it still
+    // stands as seen (a password replaced meanwhile opens nothing) and the key check agrees,
+    // upgrading that slot to the public-key form on the way.
     UnsealResult finishPasswordUnseal(const PasswordSlots &seen, std::optional<OpenedSlot> opened);
     // With the share key combined from a quorum (ShareQuorum). WrongPassword when it does not
     // open the share slot.
