@@ -21,6 +21,11 @@ source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 
 check_settings "${1:-}"
 check_fixed_rate_tool
+for fraction in $FIXED_FRACTIONS; do
+    [[ "$fraction" =~ ^(0?\.[0-9]+|1(\.0*)?)$ ]] ||
+        die "FIXED_FRACTIONS must be shares of nginx's rate between 0 and 1, not '$fraction'"
+done
+[[ " $FIXED_FRACTIONS " == *" 0.5 "* ]] || die "FIXED_FRACTIONS must include 0.5 (the goal's load)"
 python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
     die "python3 with the cryptography module not found (Debian: apt-get install python3-cryptography)"
 make_temp_dir
@@ -146,7 +151,7 @@ done
 # The goal of issue 3: above half of nginx's rate with p99 under 2 ms at 32 connections. The
 # rate is wrk's (saturation); the p99 is the one at half of nginx's rate offered, the load the
 # goal names (wrk's own p99 at saturation is printed above: it cannot be below 32 / rate).
-[[ -n "$half_p99" ]] || die "FIXED_FRACTIONS must include 0.5 for the goal's verdict"
+[[ -n "$half_p99" ]] || die "no fixed-rate run at half of nginx's rate"
 verdict="$(awk -v r="$ratio" -v p="$half_p99" -v w="$c_p99" -v s="$half_stalls" 'BEGIN {
     ok_r = (r > 0.5); ok_p = (p != "inf" && p + 0 < 2.0)
     printf "%s (ratio %s %s 0.5; p99 at half of nginx'"'"'s rate %s ms %s 2 ms, %s machine stalls in that run; wrk'"'"'s p99 at saturation %s ms)",
