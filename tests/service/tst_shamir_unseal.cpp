@@ -16,6 +16,7 @@
 #include <QTest>
 #include <memory>
 #include <variant>
+#include <vector>
 
 using namespace cortex;
 using namespace cortex::test;
@@ -175,6 +176,7 @@ private Q_SLOTS:
     void changePasswordHoldsUpNoOneElse();
     void unsealWithPasswordHoldsUpNoOneElse();
     void aReplacedPasswordUnsealsNothing();
+    void aFullDerivationQueueAnswersBusy();
     void adminAddsAPasswordToASharesOnlyVault();
 
 private:
@@ -1497,6 +1499,43 @@ void TestShamirUnseal::aReplacedPasswordUnsealsNothing()
              refused->describe().constData());
     QCOMPARE(sealStatusOf(http).value(str("sealed")).toBool(), true);
     CHECK_STATUS(http.post(str("/sys/unseal"), {{str("password"), replacement}}, Auth::None), 200);
+}
+
+void TestShamirUnseal::aFullDerivationQueueAnswersBusy()
+{
+    // A moderate-cost slot (most of a second per derivation): four unseals wait or run, a fifth
+    // is refused at once with 503 busy and Retry-After, and the four are answered in turn.
+    auto server = passwordServer();
+    QVERIFY(server);
+    HttpClient &http = server->http();
+    server->server().setKdfProfile(crypto::KdfProfile::Moderate);
+    CHECK_STATUS(http.post(str("/sys/change-password"), {{str("new_password"), str("costly one")}}),
+                 200);
+    seal(http);
+    const QByteArray guess =
+        rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
+                   toJson({{str("password"), str("a wrong guess")}}));
+    std::vector<std::unique_ptr<RawConnection>> waiting;
+    for (int i = 0; i < 4; ++i) {
+        waiting.push_back(std::make_unique<RawConnection>(server->port()));
+        QVERIFY(waiting.back()->isConnected());
+        waiting.back()->write(guess);
+        waiting.back()->pump(50); // in the queue before the next one comes
+    }
+    RawConnection fifth(server->port());
+    QVERIFY(fifth.isConnected());
+    fifth.write(guess);
+    const std::optional<RawResponse> busy = fifth.readResponse();
+    QVERIFY(busy);
+    QVERIFY2(busy->status == 503 && busy->errorCode() == u"busy", busy->describe().constData());
+    QCOMPARE(busy->header("Retry-After"), QByteArray("1"));
+    for (const auto &connection : waiting) {
+        const std::optional<RawResponse> refused = connection->readResponse();
+        QVERIFY(refused);
+        QVERIFY2(refused->status == 401 && refused->errorCode() == u"invalid_password",
+                 refused->describe().constData());
+    }
+    QCOMPARE(sealStatusOf(http).value(str("sealed")).toBool(), true);
 }
 
 void TestShamirUnseal::adminAddsAPasswordToASharesOnlyVault()

@@ -209,12 +209,10 @@ HttpResponse EventHub::poll(HttpRequest &request)
         return Batch{{}, tail}.response();
 
     if (m_waiters.size() >= MaxWaiters) {
-        HttpResponse busy = HttpResponse::error(ApiError::serviceUnavailable(
+        return HttpResponse::error(ApiError::serviceUnavailable(
             QStringLiteral("too_many_waiters"),
             QStringLiteral("too many event streams are open; retry shortly"),
-            {{QStringLiteral("retry_after_seconds"), 1}}));
-        busy.headers.append({QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1")});
-        return busy;
+            {{QStringLiteral("retry_after_seconds"), 1}})); // and Retry-After: 1
     }
 
     const quint64 id = ++m_nextId;

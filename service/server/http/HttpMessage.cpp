@@ -38,7 +38,8 @@ HttpResponse HttpResponse::error(const protocol::ApiError &error)
 {
     HttpResponse response = json(error.status, error.toJson());
     const QJsonValue retryAfter = error.details.value(QStringLiteral("retry_after_seconds"));
-    if (error.status == 429 && retryAfter.isDouble())
+    // The statuses for which HTTP defines the header as "try again after" (RFC 9110 10.2.3).
+    if ((error.status == 429 || error.status == 503) && retryAfter.isDouble())
         response.headers.append({"Retry-After", QByteArray::number(retryAfter.toInt())});
     return response;
 }
