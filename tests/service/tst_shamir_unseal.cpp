@@ -135,6 +135,21 @@ QString corruptAt(QString text, qsizetype position)
     return text;
 }
 
+// The raw bytes of POST /sys/unseal {password} and POST /sys/change-password, for tests that
+// keep several requests in flight on connections of their own.
+QByteArray rawUnseal(const QString &password)
+{
+    return rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
+                      toJson({{str("password"), password}}));
+}
+
+QByteArray rawChangePassword(const QString &current, const QString &replacement)
+{
+    return rawRequest(
+        "POST", "/sys/change-password", {{"Content-Type", "application/json"}},
+        toJson({{str("current_password"), current}, {str("new_password"), replacement}}));
+}
+
 } // namespace
 
 class TestShamirUnseal : public QObject
@@ -1370,9 +1385,7 @@ void TestShamirUnseal::changePasswordHoldsUpNoOneElse()
     server->server().setKdfProfile(crypto::KdfProfile::Moderate);
     const QByteArray password = TestServer::password();
     const auto change = [&password](const QByteArray &replacement) {
-        return rawRequest("POST", "/sys/change-password", {{"Content-Type", "application/json"}},
-                          toJson({{str("current_password"), QString::fromUtf8(password)},
-                                  {str("new_password"), QString::fromUtf8(replacement)}}));
+        return rawChangePassword(QString::fromUtf8(password), QString::fromUtf8(replacement));
     };
     RawConnection first(server->port());
     RawConnection health(server->port());
@@ -1424,16 +1437,12 @@ void TestShamirUnseal::unsealWithPasswordHoldsUpNoOneElse()
     const QString password = str("a password with a costly slot");
     CHECK_STATUS(http.post(str("/sys/change-password"), {{str("new_password"), password}}), 200);
     seal(http);
-    const auto unseal = [](const QString &pw) {
-        return rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
-                          toJson({{str("password"), pw}}));
-    };
     RawConnection first(server->port());
     RawConnection status(server->port());
     RawConnection second(server->port());
     QVERIFY(first.isConnected() && status.isConnected() && second.isConnected());
 
-    first.write(unseal(password));
+    first.write(rawUnseal(password));
     first.pump(100); // the derivation is under way
     status.write(rawRequest("GET", "/sys/seal-status"));
     const std::optional<RawResponse> sealed = status.readResponse();
@@ -1442,7 +1451,7 @@ void TestShamirUnseal::unsealWithPasswordHoldsUpNoOneElse()
     QCOMPARE(sealed->object().value(str("sealed")).toBool(), true);
     QVERIFY2(first.unread().isEmpty(), first.unread().constData()); // still deriving
 
-    second.write(unseal(str("not the password")));
+    second.write(rawUnseal(str("not the password")));
     const std::optional<RawResponse> firstDone = first.readResponse();
     QVERIFY(firstDone);
     QVERIFY2(firstDone->status == 200, firstDone->describe().constData());
@@ -1484,12 +1493,9 @@ void TestShamirUnseal::aReplacedPasswordUnsealsNothing()
     RawConnection unseal(server->port());
     QVERIFY(change.isConnected() && unseal.isConnected());
 
-    change.write(
-        rawRequest("POST", "/sys/change-password", {{"Content-Type", "application/json"}},
-                   toJson({{str("current_password"), old}, {str("new_password"), replacement}})));
+    change.write(rawChangePassword(old, replacement));
     change.pump(100); // the change is being derived
-    unseal.write(rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
-                            toJson({{str("password"), old}})));
+    unseal.write(rawUnseal(old));
     const std::optional<RawResponse> changed = change.readResponse();
     QVERIFY(changed);
     QVERIFY2(changed->status == 200, changed->describe().constData());
@@ -1512,9 +1518,7 @@ void TestShamirUnseal::aFullDerivationQueueAnswersBusy()
     CHECK_STATUS(http.post(str("/sys/change-password"), {{str("new_password"), str("costly one")}}),
                  200);
     seal(http);
-    const QByteArray guess =
-        rawRequest("POST", "/sys/unseal", {{"Content-Type", "application/json"}},
-                   toJson({{str("password"), str("a wrong guess")}}));
+    const QByteArray guess = rawUnseal(str("a wrong guess"));
     std::vector<std::unique_ptr<RawConnection>> waiting;
     for (int i = 0; i < 4; ++i) {
         waiting.push_back(std::make_unique<RawConnection>(server->port()));
