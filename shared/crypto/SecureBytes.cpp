@@ -4,11 +4,11 @@
 
 #include <cstring>
 #include <mutex>
-#include <unordered_map>
-#include <vector>
 #include <new>
 #include <sodium.h>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace cortex::crypto {
 
@@ -160,6 +160,17 @@ void wipe(QByteArray &bytes)
         sodium_memzero(allocationStart, static_cast<std::size_t>(d.constAllocatedCapacity()));
     }
     bytes.clear();
+}
+
+void wipe(QString &text)
+{
+    if (text.isDetached()) { // as above: never through a shared or raw-data string
+        auto &d = text.data_ptr();
+        char16_t *allocationStart = d.data() - d.freeSpaceAtBegin();
+        sodium_memzero(allocationStart,
+                       static_cast<std::size_t>(d.constAllocatedCapacity()) * sizeof(char16_t));
+    }
+    text.clear();
 }
 
 } // namespace cortex::crypto

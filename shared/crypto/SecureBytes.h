@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QString>
 #include <cstddef>
 
 namespace cortex::crypto {
@@ -43,5 +44,7 @@ private:
 // Overwrites a Qt buffer that held secret bytes (a request body, a decoded value) before it is
 // released. Only effective when the QByteArray is not shared.
 void wipe(QByteArray &bytes);
+// The same for a QString that held secret text (a decoded password or share); it becomes empty.
+void wipe(QString &text);
 
 } // namespace cortex::crypto

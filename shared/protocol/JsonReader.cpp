@@ -1,6 +1,7 @@
 #include "protocol/JsonReader.h"
 
 #include "protocol/ApiError.h"
+#include "protocol/JsonSecretFields.h"
 
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -9,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <sodium.h>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -117,7 +117,7 @@ qint64 toSafeInteger(QStringView field, const QJsonValue &v)
 
 JsonReader::JsonReader(QJsonObject object) : m_object(std::move(object)) {}
 
-JsonReader JsonReader::parse(QByteArrayView body)
+JsonReader JsonReader::parse(QByteArrayView body, std::initializer_list<QStringView> secretFields)
 {
     const auto firstNonBlank = std::find_if_not(body.begin(), body.end(), isJsonWhitespace);
     if (firstNonBlank == body.end())
@@ -127,7 +127,13 @@ JsonReader JsonReader::parse(QByteArrayView body)
     if (*firstNonBlank != '{')
         throw ApiError::badRequest(u"invalid_json"_s, u"request body must be a JSON object"_s);
 
-    // fromRawData: no extra copy of a body that may hold secrets.
+    // The secret fields leave the body first; what is left is parsed. Without any, fromRawData:
+    // no extra copy of a body that may hold secrets.
+    LiftedSecrets secrets;
+    if (secretFields.size() > 0)
+        secrets = liftSecretFields(body, secretFields);
+    if (!secrets.values.empty())
+        body = secrets.body;
     const QByteArray raw = QByteArray::fromRawData(body.data(), body.size());
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(raw, &error);
@@ -145,7 +151,39 @@ JsonReader JsonReader::parse(QByteArrayView body)
     }
     if (!doc.isObject())
         throw ApiError::badRequest(u"invalid_json"_s, u"request body must be a JSON object"_s);
-    return JsonReader(doc.object());
+    JsonReader reader(doc.object());
+    if (!secrets.values.empty())
+        reader.m_lifted = std::make_shared<const LiftedValues>(std::move(secrets.values));
+    return reader;
+}
+
+JsonReader JsonReader::requireObject(QStringView field) const
+{
+    const QJsonValue v = presentValue(field);
+    if (!v.isObject())
+        throw wrongType(field, u"an object", v);
+    JsonReader nested(v.toObject());
+    nested.m_lifted = m_lifted;
+    nested.m_path = m_path;
+    nested.m_path.append(field.toString());
+    return nested;
+}
+
+const SecureBytes *JsonReader::lifted(QStringView field) const
+{
+    if (!m_lifted)
+        return nullptr;
+    QStringList path = m_path;
+    path.append(field.toString());
+    const auto found = m_lifted->find(path);
+    return found == m_lifted->end() ? nullptr : &found->second;
+}
+
+void JsonReader::refuseLifted(QStringView field) const
+{
+    // The parsed object holds a placeholder there: reading it as plain text is a bug.
+    if (lifted(field))
+        throw ApiError::internal();
 }
 
 QJsonValue JsonReader::presentValue(QStringView field) const
@@ -161,6 +199,7 @@ QJsonValue JsonReader::presentValue(QStringView field) const
 
 QString JsonReader::requireString(QStringView field) const
 {
+    refuseLifted(field);
     const QJsonValue v = presentValue(field);
     if (!v.isString())
         throw wrongType(field, u"a string", v);
@@ -169,6 +208,7 @@ QString JsonReader::requireString(QStringView field) const
 
 std::optional<QString> JsonReader::optionalString(QStringView field) const
 {
+    refuseLifted(field);
     const QJsonValue v = m_object.value(field);
     if (v.isUndefined() || v.isNull())
         return std::nullopt;
@@ -205,13 +245,13 @@ SecureBytes JsonReader::requireSecretString(QStringView field) const
     const QJsonValue v = presentValue(field);
     if (!v.isString())
         throw wrongType(field, u"a string", v);
+    if (const SecureBytes *value = lifted(field))
+        return value->clone();
 
     // A fresh QString decoded from the parsed document: ours alone, so it can be wiped below.
     QString text = v.toString();
     const auto wipeText = [&text] {
-        if (text.isDetached() && !text.isEmpty())
-            sodium_memzero(text.data(), std::size_t(text.size()) * sizeof(QChar));
-        text.clear();
+        crypto::wipe(text);
     };
 
     // Exact UTF-8 length first, so the bytes can be encoded straight into secure memory with

@@ -5,8 +5,11 @@
 #include <QByteArrayView>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QStringView>
 #include <initializer_list>
+#include <map>
+#include <memory>
 #include <optional>
 
 namespace cortex::protocol {
@@ -27,9 +30,18 @@ public:
     // stop being exact in most clients (JavaScript, any double-based parser).
     static constexpr qint64 MaxSafeInteger = qint64(1) << 53;
 
-    static JsonReader parse(QByteArrayView body);
+    // `secretFields` are paths ("password", "context/file_content") of string fields that hold
+    // secrets: their values are taken out of the body into secure memory before it is parsed
+    // (protocol/JsonSecretFields.h), so the parsed object never holds them; only
+    // requireSecretString() reads them, the other string readers refuse to.
+    static JsonReader parse(QByteArrayView body,
+                            std::initializer_list<QStringView> secretFields = {});
     // For nested objects, with the same rules.
     explicit JsonReader(QJsonObject object);
+
+    // The object under `field` (missing_field, or invalid_field if it is no object), with the
+    // secret fields that parse() took out of it.
+    JsonReader requireObject(QStringView field) const;
 
     QString requireString(QStringView field) const;
     std::optional<QString> optionalString(QStringView field) const;
@@ -42,9 +54,9 @@ public:
     // A secret string, returned as its UTF-8 bytes in secure memory. A string holding an
     // unpaired surrogate (possible through a \uD800 escape) is rejected as invalid_field rather
     // than silently altered.
-    // Limitation: the parsed QJsonObject already holds its own plain-memory copy of the value
-    // (and the caller's body buffer another); those are outside our control. We only avoid
-    // making further unwiped copies: the UTF-8 encoding goes straight into SecureBytes and the
+    // Declared to parse() as a secret field, the value never was in the parsed object (the raw
+    // body it came in is the caller's). Otherwise the parsed QJsonObject holds a plain-memory
+    // copy outside our control; the UTF-8 encoding still goes straight into SecureBytes and the
     // temporary QString is wiped.
     cortex::crypto::SecureBytes requireSecretString(QStringView field) const;
 
@@ -54,9 +66,15 @@ public:
     const QJsonObject &object() const { return m_object; }
 
 private:
+    using LiftedValues = std::map<QStringList, cortex::crypto::SecureBytes>;
+
     QJsonValue presentValue(QStringView field) const; // missing_field if absent or null
+    const cortex::crypto::SecureBytes *lifted(QStringView field) const;
+    void refuseLifted(QStringView field) const;
 
     QJsonObject m_object;
+    std::shared_ptr<const LiftedValues> m_lifted; // shared with the readers of nested objects
+    QStringList m_path;                           // of this object, from the top
 };
 
 } // namespace cortex::protocol

@@ -1,5 +1,6 @@
-// No secret value ever reaches the disk or the server's output in a readable form, and a
-// deleted secret leaves no trace of its value or its ciphertext in the data directory.
+// No secret value ever reaches the disk or the server's output in a readable form, a deleted
+// secret leaves no trace of its value or its ciphertext in the data directory, and what a
+// request's secrets decode to is not left in the server's memory.
 
 #include "E2eSupport.h"
 
@@ -24,6 +25,50 @@ QByteArray sentinel()
     return "SENTINEL-VALUE-" + randomHex(12).toLatin1();
 }
 
+// `value` (ASCII) as the content of a JSON string whose first character is written as a \u
+// escape: the value as a whole never crosses the wire, only its decoded form can hold it.
+QByteArray firstCharEscaped(const QByteArray &value)
+{
+    return "\\u00" + value.left(1).toHex() + value.mid(1);
+}
+
+// Which of `needles` (UTF-8, or as UTF-16LE as a QString holds it) are in the readable memory
+// of process `pid`. Empty with *error set when the memory cannot be read at all.
+QList<QByteArray> foundInMemory(qint64 pid, const QList<QByteArray> &needles, QString *error)
+{
+    QFile maps(str("/proc/%1/maps").arg(pid));
+    QFile mem(str("/proc/%1/mem").arg(pid));
+    if (!maps.open(QIODevice::ReadOnly) || !mem.open(QIODevice::ReadOnly)) {
+        *error = mem.errorString();
+        return {};
+    }
+    QList<QByteArray> found;
+    qint64 readable = 0;
+    for (const QByteArray &line : maps.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() < 2 || !fields[1].startsWith('r'))
+            continue;
+        const QList<QByteArray> range = fields[0].split('-');
+        bool okBegin = false;
+        bool okEnd = false;
+        const qint64 begin = range.value(0).toLongLong(&okBegin, 16);
+        const qint64 end = range.value(1).toLongLong(&okEnd, 16);
+        if (!okBegin || !okEnd || !mem.seek(begin))
+            continue;
+        const QByteArray region = mem.read(end - begin); // empty for [vvar] and the like
+        readable += region.size();
+        for (const QByteArray &needle : needles) {
+            const QString text = QString::fromLatin1(needle);
+            const QByteArray utf16(reinterpret_cast<const char *>(text.utf16()), text.size() * 2);
+            if (!found.contains(needle) && (region.contains(needle) || region.contains(utf16)))
+                found.append(needle);
+        }
+    }
+    if (readable == 0)
+        *error = str("no readable memory");
+    return found;
+}
+
 } // namespace
 
 class TestE2ePlaintext : public QObject
@@ -35,6 +80,7 @@ private Q_SLOTS:
     void noValueInDataDirOrOutput();
     void deletedSecretLeavesNoTrace();
     void environmentSecretsLeaveTheProcess();
+    void decodedSecretsDoNotLingerInMemory();
 
 private:
     // The ciphertexts and wrapped DEKs of a secret's versions, read from cortex.db.
@@ -313,7 +359,72 @@ void TestE2ePlaintext::deletedSecretLeavesNoTrace()
     }
 }
 
-QTEST_GUILESS_MAIN(TestE2ePlaintext)
+// Secret values, an imported file and a new password, each sent with its first character
+// escaped, are looked for in the server's memory once answered: the request's JSON must not
+// have left a decoded copy behind (a JSON parser's strings are freed without being
+// overwritten). The raw request, in Qt's and the kernel's buffers, is out of the server's reach.
+void TestE2ePlaintext::decodedSecretsDoNotLingerInMemory()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString dataDir = tmp.filePath(str("data-") + randomHex(8));
+    ServerProcess server(ServerBin, dataDir);
+    server.environment().insert(str("CORTEX_KEK_PASSWORD"), str("PASSWORD-") + randomHex(12));
+    server.environment().insert(str("CORTEX_KDF_PROFILE"), str("interactive"));
+    QVERIFY2(server.start(), server.allOutput().constData());
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    http.setAdminToken(server.printedAdminToken());
+
+    QString error;
+    const QByteArray dataDirText = dataDir.toUtf8();
+    const QList<QByteArray> before = foundInMemory(server.pid(), {dataDirText}, &error);
+    if (!error.isEmpty())
+        QSKIP(qPrintable(str("the server's memory cannot be read here (%1)").arg(error)));
+    // The search reads the heap: the data directory's path, held as a QString, is found.
+    QVERIFY2(before.contains(dataDirText), "the memory search finds nothing");
+
+    // Each value is long (nothing else holds it by chance) and is looked for right after its
+    // answer, before later requests can reuse the memory it was freed in.
+    const auto longValue = [](const char *kind) {
+        return QByteArray(kind) + "-" + randomHex(16).toLatin1() + QByteArray(400, 'q');
+    };
+    HttpReply reply;
+    const auto sendAndLook = [&](const QByteArray &verb, const QString &path,
+                                 const QByteArray &bodyBefore, const QByteArray &value,
+                                 const QByteArray &bodyAfter, int status) {
+        reply = http.send(verb, path, bodyBefore + firstCharEscaped(value) + bodyAfter);
+        if (reply.status != status)
+            return QStringLiteral("%1 %2: status %3")
+                .arg(QString::fromLatin1(verb), path)
+                .arg(reply.status);
+        if (foundInMemory(server.pid(), {value}, &error).contains(value))
+            return QStringLiteral("%1 %2: the decoded value is in memory")
+                .arg(QString::fromLatin1(verb), path);
+        return QString();
+    };
+    QString failure = sendAndLook("POST", str("/admin/secrets"),
+                                  R"({"key_path":"mem/one","secret_type":"KEY_VALUE","value":")",
+                                  longValue("CREATED"), R"("})", 201);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    const QString id = reply.object().value(str("id")).toString();
+    const QByteArray updated = longValue("UPDATED");
+    failure =
+        sendAndLook("PUT", str("/admin/secrets/") + id, R"({"value":")", updated, R"("})", 200);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    failure = sendAndLook("POST", str("/admin/import/dotenv"), R"({"content":"MEM_IMPORTED=)",
+                          longValue("IMPORTED"), R"(\n"})", 200);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    failure = sendAndLook("POST", str("/sys/change-password"), R"({"new_password":")",
+                          longValue("PASSWORD"), R"("})", 200);
+    QVERIFY2(failure.isEmpty(), qPrintable(failure));
+
+    // And they were taken as sent (this answer itself holds the value: read it last).
+    QCOMPARE(http.get(str("/admin/secrets/") + id).object().value(str("value")).toString(),
+             QString::fromLatin1(updated));
+    QVERIFY(server.stop());
+}
+
 // A password or admin token handed over in the environment is not left readable in
 // /proc/PID/environ (the environment block the process started with), yet it was used.
 void TestE2ePlaintext::environmentSecretsLeaveTheProcess()
@@ -342,4 +453,5 @@ void TestE2ePlaintext::environmentSecretsLeaveTheProcess()
     QVERIFY(server.stop());
 }
 
+QTEST_GUILESS_MAIN(TestE2ePlaintext)
 #include "tst_e2e_plaintext.moc"

@@ -33,7 +33,7 @@ ApiError authFailed()
 
 // The variable names of a .env file, in file order; the values are wiped as the parse result
 // goes out of scope (they are SecureBytes).
-QStringList envNames(const QByteArray &fileContent)
+QStringList envNames(QByteArrayView fileContent)
 {
     QStringList names;
     const protocol::DotenvParseResult parsed = protocol::parseDotenv(fileContent);
@@ -110,7 +110,7 @@ QJsonObject AgentDiscovery::discover(const DiscoverRequest &request,
     QJsonObject mapped;
     QStringList unmatched;
     QSet<QString> keySet;
-    for (const QString &name : envNames(request.fileContent)) {
+    for (const QString &name : envNames(request.fileContent.view())) {
         // Naming a decoy is enough: the alarm comes before policies and the approval gate.
         if (const auto honey = honeyGrants.constFind(name.toUpper());
             honey != honeyGrants.constEnd()) {

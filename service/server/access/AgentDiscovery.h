@@ -4,6 +4,7 @@
 #include "access/ApprovalGate.h"
 #include "access/ProjectTokens.h"
 #include "access/UsedNonces.h"
+#include "crypto/SecureBytes.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -23,7 +24,7 @@ struct DiscoverRequest
     QString nonce;
     QString authProof;
     QString projectName;
-    QByteArray fileContent; // a .env file: only its variable names are used
+    crypto::SecureBytes fileContent; // a .env file: only its variable names are used
     bool regenerateToken = false;
     bool signedToken = false; // also return an EdDSA JWT bound to the same token row
     QString sourceIp;

@@ -21,7 +21,7 @@ constexpr qsizetype MaxNonceLength = 256;
 
 access::DiscoverRequest parseDiscover(const HttpRequest &request)
 {
-    const JsonReader body = JsonReader::parse(request.body);
+    const JsonReader body = JsonReader::parse(request.body, {u"context/file_content"});
     body.rejectUnknownFields({u"agent_id", u"ts", u"nonce", u"auth_proof", u"context",
                               u"regenerate_token", u"signed_token"});
     access::DiscoverRequest d;
@@ -39,24 +39,14 @@ access::DiscoverRequest parseDiscover(const HttpRequest &request)
         throw ApiError::badRequest(QStringLiteral("invalid_agent_id"),
                                    protocol::describeAgentIdRule());
 
-    const QJsonValue context = body.object().value(QStringLiteral("context"));
-    if (context.isUndefined() || context.isNull())
-        throw ApiError::badRequest(QStringLiteral("missing_field"),
-                                   QStringLiteral("missing field 'context'"),
-                                   {{QStringLiteral("field"), QStringLiteral("context")}});
-    if (!context.isObject())
-        throw ApiError::badRequest(QStringLiteral("invalid_field"),
-                                   QStringLiteral("context must be an object"),
-                                   {{QStringLiteral("field"), QStringLiteral("context")}});
-    const JsonReader ctx(context.toObject());
+    const JsonReader ctx = body.requireObject(u"context");
     ctx.rejectUnknownFields({u"project_name", u"file_content"});
     d.projectName = ctx.requireString(u"project_name");
     if (!protocol::isValidProjectName(d.projectName))
         throw ApiError::badRequest(QStringLiteral("invalid_project_name"),
                                    protocol::describeProjectNameRule());
-    // The .env may hold real values: keep its bytes out of plain copies where we can.
-    crypto::SecureBytes file = ctx.requireSecretString(u"file_content");
-    d.fileContent = QByteArray(reinterpret_cast<const char *>(file.data()), qsizetype(file.size()));
+    // The .env may hold real values: parse() took it out of the body into secure memory.
+    d.fileContent = ctx.requireSecretString(u"file_content");
     d.sourceIp = request.peer.toString();
     return d;
 }
@@ -92,11 +82,6 @@ void registerDiscoverRoutes(http::Router &router, ApiContext &ctx)
                    request.notes.resource = d.projectName;
                    crypto::wipe(request.body);
                    ctx.throttle.admitDiscover(request, d.agentId);
-                   struct Wiper // the file's values must not linger in freed memory
-                   {
-                       QByteArray &bytes;
-                       ~Wiper() { crypto::wipe(bytes); }
-                   } wiper{d.fileContent};
                    try {
                        return HttpResponse::json(
                            200, ctx.discovery.discover(d, request.notes.onRefused));

@@ -30,7 +30,8 @@ void registerImportRoutes(http::Router &router, ApiContext &ctx)
     router.add(
         "POST", QStringLiteral("/admin/import/dotenv"), audited(AdminRoute, "import_dotenv"),
         [&ctx](HttpRequest &request) {
-            const protocol::JsonReader body = protocol::JsonReader::parse(request.body);
+            const protocol::JsonReader body =
+                protocol::JsonReader::parse(request.body, {u"content"});
             body.rejectUnknownFields({u"namespace", u"content", u"secret_type", u"description"});
             const QString ns =
                 body.optionalString(u"namespace").value_or(QStringLiteral("default"));

@@ -58,7 +58,8 @@ void registerPasswordRoutes(http::Router &router, ApiContext &ctx)
     // slot is replaced.
     router.add("POST", QStringLiteral("/sys/change-password"), audited(open, ChangePasswordAction),
                [&ctx](HttpRequest &request) {
-                   const JsonReader body = JsonReader::parse(request.body);
+                   const JsonReader body =
+                       JsonReader::parse(request.body, {u"new_password", u"current_password"});
                    body.rejectUnknownFields({u"current_password", u"new_password"});
                    auto change = std::make_shared<vault::PasswordChange>();
                    change->replacement = body.requireSecretString(u"new_password");

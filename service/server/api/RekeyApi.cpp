@@ -53,10 +53,10 @@ void registerRekeyRoutes(http::Router &router, ApiContext &ctx)
     // Share holders are not admins: the nonce and their shares are what they bring.
     const auto shareRound = [&ctx](bool verification) {
         return [&ctx, verification](HttpRequest &request) {
-            const JsonReader body = JsonReader::parse(request.body);
+            const JsonReader body = JsonReader::parse(request.body, {u"share"});
             body.rejectUnknownFields({u"nonce", u"share"});
             const QString nonce = body.requireString(u"nonce");
-            shares::Share share = vault::parseShareOrThrow(body.requireString(u"share"));
+            shares::Share share = vault::parseShareOrThrow(body.requireSecretString(u"share"));
             request.notes.detail.insert(QStringLiteral("share_index"), int(share.index));
             const QJsonObject result = verification ? ctx.rekey.verify(nonce, std::move(share))
                                                     : ctx.rekey.update(nonce, std::move(share));

@@ -44,7 +44,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
 {
     router.add("POST", QStringLiteral("/admin/secrets"), audited(AdminRoute, "create_secret"),
                [&ctx](HttpRequest &request) {
-                   const JsonReader body = JsonReader::parse(request.body);
+                   const JsonReader body = JsonReader::parse(request.body, {u"value"});
                    body.rejectUnknownFields({u"key_path", u"secret_type", u"value", u"description",
                                              u"namespace", u"is_honey_token"});
                    vault::SecretService::NewSecret spec;
@@ -104,7 +104,7 @@ void registerSecretRoutes(http::Router &router, ApiContext &ctx)
     router.add("PUT", QStringLiteral("/admin/secrets/{id}"), audited(AdminRoute, "update_secret"),
                [&ctx](HttpRequest &request) {
                    const QString id = request.param(QStringLiteral("id"));
-                   const JsonReader body = JsonReader::parse(request.body);
+                   const JsonReader body = JsonReader::parse(request.body, {u"value"});
                    body.rejectUnknownFields({u"value", u"description", u"is_honey_token"});
                    const bool hasValue = body.object().contains(QStringLiteral("value"));
                    const std::optional<QString> description = body.optionalString(u"description");

@@ -83,7 +83,7 @@ void unsealWithShare(ApiContext &ctx, HttpRequest &request, const JsonReader &bo
     if (!ctx.vault.isInitialized())
         throw ApiError::badRequest(QStringLiteral("not_initialized"),
                                    QStringLiteral("the vault has not been initialized"));
-    const QString text = body.requireString(u"share");
+    const crypto::SecureBytes text = body.requireSecretString(u"share");
     const QString nonce = body.optionalString(u"nonce").value_or(QString());
     if (!ctx.vault.isSealed())
         return;
@@ -119,7 +119,7 @@ void registerSysRoutes(http::Router &router, ApiContext &ctx)
     // while sealed has no key to write a row with, so it goes to the server log.
     router.add("POST", QStringLiteral("/sys/unseal"), audited(open, UnsealAction),
                [&ctx](HttpRequest &request) {
-                   const JsonReader body = JsonReader::parse(request.body);
+                   const JsonReader body = JsonReader::parse(request.body, {u"password", u"share"});
                    body.rejectUnknownFields({u"password", u"share", u"nonce", u"reset"});
                    const bool reset = body.optionalBool(u"reset").value_or(false);
                    const bool hasPassword = body.object().contains(u"password");

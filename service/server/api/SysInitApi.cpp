@@ -20,7 +20,7 @@ void registerSysInitRoutes(http::Router &router, ApiContext &ctx)
     const http::RouteOptions open{.allowedWhileSealed = true, .requiresAdmin = false};
     // Not audited: the vault it creates is sealed, so there is no key to write a row with.
     router.add("POST", QStringLiteral("/sys/init"), open, [&ctx](HttpRequest &request) {
-        const JsonReader body = JsonReader::parse(request.body);
+        const JsonReader body = JsonReader::parse(request.body, {u"password"});
         body.rejectUnknownFields({u"secret_shares", u"secret_threshold", u"password"});
         if (ctx.vault.isInitialized())
             throw ApiError::conflict(QStringLiteral("already_initialized"),

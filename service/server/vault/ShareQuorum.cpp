@@ -3,6 +3,8 @@
 #include "crypto/Random.h"
 #include "protocol/ApiError.h"
 
+#include <QScopeGuard>
+
 namespace cortex::vault {
 
 using protocol::ApiError;
@@ -74,8 +76,10 @@ std::optional<crypto::SecureBytes> ShareQuorum::add(shares::Share share)
     return key;
 }
 
-shares::Share parseShareOrThrow(QStringView text)
+shares::Share parseShareOrThrow(const crypto::SecureBytes &utf8)
 {
+    QString text = QString::fromUtf8(utf8.view());
+    const auto wipeText = qScopeGuard([&text] { crypto::wipe(text); });
     auto parsed = shares::parse(text);
     if (auto *error = std::get_if<shares::ParseError>(&parsed))
         throw ApiError::badRequest(error->code, error->message);

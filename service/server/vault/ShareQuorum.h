@@ -47,8 +47,9 @@ private:
     std::vector<shares::Share> m_shares;
 };
 
-// Parses a share given in a request body, throwing ApiError 400 with the codec's error code
-// and message (never echoing the share).
-shares::Share parseShareOrThrow(QStringView text);
+// Parses a share given in a request body (its UTF-8 text, in secure memory), throwing ApiError
+// 400 with the codec's error code and message (never echoing the share). The text is decoded
+// into a QString for the codec, wiped before it is freed.
+shares::Share parseShareOrThrow(const crypto::SecureBytes &utf8);
 
 } // namespace cortex::vault

@@ -834,6 +834,32 @@ private Q_SLOTS:
         QVERIFY(nothing.isEmpty());
     }
 
+    void wipeQString()
+    {
+        QString secret = QStringLiteral("Top Secret Share").toLower();
+        wipe(secret);
+        QVERIFY(secret.isEmpty());
+
+        // Shared or raw text is released, never written through.
+        QString first(32, u'k');
+        QString second = first;
+        wipe(second);
+        QVERIFY(second.isEmpty());
+        QCOMPARE(first, QString(32, u'k'));
+
+        static const QChar raw[] = {u'r', u'a', u'w'};
+        QString view = QString::fromRawData(raw, 3);
+        wipe(view);
+        QVERIFY(view.isEmpty());
+        QCOMPARE(QStringView(raw, 3), QStringView(u"raw"));
+
+        QString trimmed(64, u's');
+        trimmed.remove(0, 10);
+        trimmed.chop(10);
+        wipe(trimmed);
+        QVERIFY(trimmed.isEmpty());
+    }
+
     // ---- Random --------------------------------------------------------------------------
 
     void randomBytesAndTokens()

@@ -65,6 +65,8 @@ class TestJsonReader : public QObject
 private Q_SLOTS:
     void parseRejects_data();
     void parseRejects();
+    void parseRejectsWithSecretFields_data() { parseRejects_data(); }
+    void parseRejectsWithSecretFields();
     void parseAccepts_data();
     void parseAccepts();
     void syntaxErrorMessage();
@@ -87,6 +89,14 @@ private Q_SLOTS:
     void unknownFields();
     void unknownFieldNameIsBounded();
     void nestedObject();
+
+    void declaredSecretsNeverReachTheParsedObject();
+    void declaredSecretsAreReadOnlyAsSecrets();
+    void declaredSecretsFollowTheParser_data();
+    void declaredSecretsFollowTheParser();
+    void declaredSecretErrors_data();
+    void declaredSecretErrors();
+    void errorOffsetsAfterASecretAreUnchanged();
 };
 
 void TestJsonReader::parseRejects_data()
@@ -126,6 +136,15 @@ void TestJsonReader::parseRejects()
     QCOMPARE(e.status, 400);
     QCOMPARE(e.code, u"invalid_json"_s);
     QVERIFY(!e.message.isEmpty());
+}
+
+void TestJsonReader::parseRejectsWithSecretFields()
+{
+    // Taking "a" out first changes nothing about what is rejected.
+    QFETCH(QByteArray, body);
+    const ApiError e = catchError([&] { (void)JsonReader::parse(body, {u"a", u"a/b"}); });
+    QCOMPARE(e.status, 400);
+    QCOMPARE(e.code, u"invalid_json"_s);
 }
 
 void TestJsonReader::parseAccepts_data()
@@ -340,10 +359,13 @@ void TestJsonReader::secretString()
     QFETCH(QByteArray, jsonString);
     QFETCH(QByteArray, utf8);
 
-    const JsonReader r = JsonReader::parse("{\"v\":" + jsonString + "}");
-    const cortex::crypto::SecureBytes secret = r.requireSecretString(u"v");
-    QCOMPARE(secret.size(), std::size_t(utf8.size()));
-    QCOMPARE(secret.view().toByteArray(), utf8);
+    for (const bool declared : {false, true}) {
+        const QByteArray body = "{\"v\":" + jsonString + "}";
+        const JsonReader r = declared ? JsonReader::parse(body, {u"v"}) : JsonReader::parse(body);
+        const cortex::crypto::SecureBytes secret = r.requireSecretString(u"v");
+        QCOMPARE(secret.size(), std::size_t(utf8.size()));
+        QCOMPARE(secret.view().toByteArray(), utf8);
+    }
 }
 
 void TestJsonReader::secretStringRejectsLoneSurrogate_data()
@@ -358,11 +380,18 @@ void TestJsonReader::secretStringRejectsLoneSurrogate_data()
 void TestJsonReader::secretStringRejectsLoneSurrogate()
 {
     QFETCH(QByteArray, jsonString);
-    const JsonReader r = JsonReader::parse("{\"v\":" + jsonString + "}");
-    const ApiError e = catchError([&] { (void)r.requireSecretString(u"v"); });
-    QCOMPARE(e.status, 400);
-    QCOMPARE(e.code, u"invalid_field"_s);
-    QCOMPARE(e.details.value(u"field"_s).toString(), u"v"_s);
+    const QByteArray body = "{\"v\":" + jsonString + "}";
+    // Declared secret, the parse refuses it (it has no UTF-8 form); otherwise the read does.
+    for (const bool declared : {false, true}) {
+        const ApiError e = catchError([&] {
+            const JsonReader r =
+                declared ? JsonReader::parse(body, {u"v"}) : JsonReader::parse(body);
+            (void)r.requireSecretString(u"v");
+        });
+        QCOMPARE(e.status, 400);
+        QCOMPARE(e.code, u"invalid_field"_s);
+        QCOMPARE(e.details.value(u"field"_s).toString(), u"v"_s);
+    }
 }
 
 void TestJsonReader::unknownFields()
@@ -404,6 +433,127 @@ void TestJsonReader::nestedObject()
     QCOMPARE(inner.requireString(u"path"), u"db/*"_s);
     QCOMPARE(inner.requireInt(u"ttl"), qint64(60));
     inner.rejectUnknownFields({u"path", u"ttl"});
+}
+
+void TestJsonReader::declaredSecretsNeverReachTheParsedObject()
+{
+    // A password with escapes, a nested .env file, and a field that is no secret.
+    const QByteArray body =
+        R"({"password":"hunter2-\u00e9-\"q\"","user":"alice",)"
+        R"("context":{"project_name":"shop","file_content":"API_KEY=sk-123\n"}})";
+    const JsonReader r = JsonReader::parse(body, {u"password", u"context/file_content"});
+    const QByteArray parsed = QJsonDocument(r.object()).toJson(QJsonDocument::Compact);
+    for (const char *secretPart : {"hunter2", "sk-123", "API_KEY"})
+        QVERIFY2(!parsed.contains(secretPart), parsed.constData());
+    QVERIFY(parsed.contains("alice"));
+    QVERIFY(parsed.contains("shop"));
+
+    QCOMPARE(r.requireSecretString(u"password").view().toByteArray(),
+             QByteArray("hunter2-\xc3\xa9-\"q\""));
+    const JsonReader context = r.requireObject(u"context");
+    QCOMPARE(context.requireSecretString(u"file_content").view().toByteArray(),
+             QByteArray("API_KEY=sk-123\n"));
+    QCOMPARE(context.requireString(u"project_name"), u"shop"_s);
+    QCOMPARE(r.requireString(u"user"), u"alice"_s);
+    // Each read hands out its own copy.
+    QCOMPARE(r.requireSecretString(u"password").size(), std::size_t(14));
+}
+
+void TestJsonReader::declaredSecretsAreReadOnlyAsSecrets()
+{
+    // The parsed object holds a placeholder there: a plain read is a bug, not an empty value.
+    const JsonReader r = JsonReader::parse(R"({"password":"hunter2"})", {u"password"});
+    QCOMPARE(catchError([&] { (void)r.requireString(u"password"); }).status, 500);
+    QCOMPARE(catchError([&] { (void)r.optionalString(u"password"); }).status, 500);
+    QVERIFY(r.object().contains(u"password"_s)); // still present, for checks like "either or"
+    r.rejectUnknownFields({u"password"});
+
+    const ApiError notObject =
+        catchError([] { (void)JsonReader::parse(R"({"context":"x"})").requireObject(u"context"); });
+    QCOMPARE(notObject.code, u"invalid_field"_s);
+    const ApiError missing = catchError([] { (void)JsonReader::parse("{}").requireObject(u"c"); });
+    QCOMPARE(missing.code, u"missing_field"_s);
+}
+
+void TestJsonReader::declaredSecretsFollowTheParser_data()
+{
+    // What requireSecretString(u"v") answers must be what the parsed object says, whatever the
+    // body's shape: the lifted value, or the parser's error for that field.
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QByteArray>("value"); // empty with an error code
+    QTest::addColumn<QString>("error");
+
+    QTest::newRow("last-duplicate-wins")
+        << QByteArray(R"({"v":"one","v":"two"})") << QByteArray("two") << QString();
+    QTest::newRow("later-number-wins")
+        << QByteArray(R"({"v":"one","v":5})") << QByteArray() << u"invalid_field"_s;
+    QTest::newRow("later-string-wins")
+        << QByteArray(R"({"v":[1],"v":"two"})") << QByteArray("two") << QString();
+    QTest::newRow("later-object-wins")
+        << QByteArray(R"({"v":"one","v":{"v":"x"}})") << QByteArray() << u"invalid_field"_s;
+    QTest::newRow("null") << QByteArray(R"({"v":null})") << QByteArray() << u"missing_field"_s;
+    QTest::newRow("escaped-key") << QByteArray(R"({"\u0076":"s"})") << QByteArray("s") << QString();
+    QTest::newRow("nested-v-is-not-top-v")
+        << QByteArray(R"({"w":{"v":"inner"},"v":"top"})") << QByteArray("top") << QString();
+    QTest::newRow("in-array") << QByteArray(R"({"a":[{"v":"x"}],"v":"top"})") << QByteArray("top")
+                              << QString();
+    QTest::newRow("colon-and-brace-in-strings")
+        << QByteArray(R"({"k":"a:{\"v\":\"no\"}","v":"yes"})") << QByteArray("yes") << QString();
+}
+
+void TestJsonReader::declaredSecretsFollowTheParser()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QByteArray, value);
+    QFETCH(QString, error);
+    const JsonReader r = JsonReader::parse(body, {u"v"});
+    if (error.isEmpty()) {
+        QCOMPARE(r.requireSecretString(u"v").view().toByteArray(), value);
+        const QByteArray parsed = QJsonDocument(r.object()).toJson(QJsonDocument::Compact);
+        QVERIFY2(!parsed.contains(value), parsed.constData());
+    } else {
+        QCOMPARE(catchError([&] { (void)r.requireSecretString(u"v"); }).code, error);
+    }
+}
+
+void TestJsonReader::declaredSecretErrors_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("messagePart");
+
+    QTest::newRow("control-char") << QByteArray("{\"v\":\"ab\ncd\"}") << u"invalid_json"_s
+                                  << u"control character in a string at offset 8"_s;
+    QTest::newRow("invalid-utf8") << QByteArray("{\"v\":\"ab\xff\"}") << u"invalid_json"_s
+                                  << u"UTF8"_s;
+    QTest::newRow("bad-escape") << QByteArray(R"({"v":"ab\x"})") << u"invalid_json"_s
+                                << u"escape sequence at offset 8"_s;
+    QTest::newRow("short-unicode-escape")
+        << QByteArray(R"({"v":"\u12"})") << u"invalid_json"_s << u"escape"_s;
+    QTest::newRow("unterminated") << QByteArray(R"({"v":"abc)") << u"invalid_json"_s << u"offset"_s;
+}
+
+void TestJsonReader::declaredSecretErrors()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, code);
+    QFETCH(QString, messagePart);
+    const ApiError e = catchError([&] { (void)JsonReader::parse(body, {u"v"}); });
+    QCOMPARE(e.status, 400);
+    QCOMPARE(e.code, code);
+    QVERIFY2(e.message.contains(messagePart), qPrintable(e.message));
+    QVERIFY2(!e.message.contains(u"ab"), "the value is not echoed");
+}
+
+void TestJsonReader::errorOffsetsAfterASecretAreUnchanged()
+{
+    // The secret's place is kept at its length: a later syntax error is reported where it is.
+    const QByteArray body = R"({"v":"s\u00e9cret-with-escapes\n", x})";
+    const ApiError plain = catchError([&] { (void)JsonReader::parse(body); });
+    const ApiError lifted = catchError([&] { (void)JsonReader::parse(body, {u"v"}); });
+    QCOMPARE(plain.code, u"invalid_json"_s);
+    QVERIFY2(plain.message.contains(u"offset"), qPrintable(plain.message));
+    QCOMPARE(lifted.message, plain.message);
 }
 
 QTEST_APPLESS_MAIN(TestJsonReader)
