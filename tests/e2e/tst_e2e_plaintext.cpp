@@ -42,6 +42,17 @@ QList<QByteArray> foundInMemory(qint64 pid, const QList<QByteArray> &needles, QS
         *error = mem.errorString();
         return {};
     }
+    QList<QByteArray> forms; // each needle as UTF-8 and as UTF-16LE (how a QString holds it)
+    qsizetype longest = 0;
+    for (const QByteArray &needle : needles) {
+        const QString text = QString::fromLatin1(needle);
+        forms << needle
+              << QByteArray(reinterpret_cast<const char *>(text.utf16()), text.size() * 2);
+        longest = std::max(longest, forms.last().size());
+    }
+    // Address space reserved by a sanitizer (terabytes of shadow) is no data of the server's.
+    constexpr qint64 MaxRegion = qint64(1) << 32;
+    constexpr qint64 Chunk = qint64(4) << 20;
     QList<QByteArray> found;
     qint64 readable = 0;
     for (const QByteArray &line : maps.readAll().split('\n')) {
@@ -53,15 +64,21 @@ QList<QByteArray> foundInMemory(qint64 pid, const QList<QByteArray> &needles, QS
         bool okEnd = false;
         const qint64 begin = range.value(0).toLongLong(&okBegin, 16);
         const qint64 end = range.value(1).toLongLong(&okEnd, 16);
-        if (!okBegin || !okEnd || !mem.seek(begin))
+        if (!okBegin || !okEnd || end - begin > MaxRegion)
             continue;
-        const QByteArray region = mem.read(end - begin); // empty for [vvar] and the like
-        readable += region.size();
-        for (const QByteArray &needle : needles) {
-            const QString text = QString::fromLatin1(needle);
-            const QByteArray utf16(reinterpret_cast<const char *>(text.utf16()), text.size() * 2);
-            if (!found.contains(needle) && (region.contains(needle) || region.contains(utf16)))
-                found.append(needle);
+        // In chunks that overlap by a needle's length, so that none is missed at a boundary.
+        for (qint64 at = begin; at < end; at += Chunk) {
+            if (!mem.seek(at))
+                break;
+            const QByteArray chunk = mem.read(std::min(Chunk + longest, end - at));
+            if (chunk.isEmpty()) // [vvar] and the like
+                break;
+            readable += chunk.size();
+            for (qsizetype i = 0; i < forms.size(); ++i) {
+                const QByteArray &needle = needles.at(i / 2);
+                if (!found.contains(needle) && chunk.contains(forms.at(i)))
+                    found.append(needle);
+            }
         }
     }
     if (readable == 0)
