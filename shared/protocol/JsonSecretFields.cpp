@@ -240,14 +240,14 @@ LiftedSecrets liftSecretFields(QByteArrayView body, std::initializer_list<QStrin
         case '}':
         case ']':
             if (stack.empty())
-                return {};
+                throw notValidJson(u"garbage at the end of the document"_s, i);
             stack.pop_back();
             expectKey = false;
             ++i;
             break;
         case ',':
             if (stack.empty())
-                return {};
+                throw notValidJson(u"garbage at the end of the document"_s, i);
             expectKey = stack.back().object;
             ++i;
             break;
@@ -258,8 +258,8 @@ LiftedSecrets liftSecretFields(QByteArrayView body, std::initializer_list<QStrin
             continue;
         case '"': {
             const qsizetype end = stringEnd(body, i);
-            if (end < 0)
-                return {};
+            if (end < 0) // refused here: a parser would copy the string before it failed
+                throw notValidJson(u"unterminated string"_s, i);
             const QByteArrayView raw = body.sliced(i + 1, end - i - 2);
             if (expectKey && !stack.empty()) {
                 stack.back().key = decodeKey(raw);

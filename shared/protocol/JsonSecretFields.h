@@ -30,8 +30,9 @@ struct LiftedSecrets
 
 // Throws ApiError 400 invalid_json for a raw control character, invalid UTF-8 or a bad escape
 // inside a lifted string (with its offset), and invalid_field for an unpaired surrogate escape
-// there (a secret has no UTF-8 form then). A body whose structure it cannot follow is returned
-// with nothing lifted: a JSON parser rejects it.
+// there (a secret has no UTF-8 form then). An unterminated string or anything after the top
+// level closes is invalid_json here too; other syntax errors are left to the JSON parser, which
+// then sees only what is left of the body.
 LiftedSecrets liftSecretFields(QByteArrayView body, std::initializer_list<QStringView> paths);
 
 } // namespace cortex::protocol

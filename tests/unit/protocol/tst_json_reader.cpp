@@ -530,7 +530,10 @@ void TestJsonReader::declaredSecretErrors_data()
                                 << u"escape sequence at offset 8"_s;
     QTest::newRow("short-unicode-escape")
         << QByteArray(R"({"v":"\u12"})") << u"invalid_json"_s << u"escape"_s;
-    QTest::newRow("unterminated") << QByteArray(R"({"v":"abc)") << u"invalid_json"_s << u"offset"_s;
+    QTest::newRow("unterminated") << QByteArray(R"({"v":"abc)") << u"invalid_json"_s
+                                  << u"unterminated string at offset 5"_s;
+    QTest::newRow("more-after-the-object") << QByteArray(R"({"v":"abc"}, "w")") << u"invalid_json"_s
+                                           << u"garbage at the end of the document at offset 11"_s;
 }
 
 void TestJsonReader::declaredSecretErrors()
