@@ -147,30 +147,33 @@ void SecureBytes::clear()
     m_size = 0;
 }
 
-void wipe(QByteArray &bytes)
+namespace {
+// For QByteArray and QString alike.
+template <typename QtString> void wipeQt(QtString &text)
 {
     // Writing through a shared array would detach it (copying the secret once more) or, for
     // fromRawData() arrays, scribble on memory we do not own; in those cases just drop our
     // reference. isDetached() is false for both.
-    if (bytes.isDetached()) {
+    if (text.isDetached()) {
         // Zero the whole allocation, not only [0, size): chop(), remove() and resize() leave
         // earlier contents in the slack before and after the live range.
-        auto &d = bytes.data_ptr();
-        char *allocationStart = d.data() - d.freeSpaceAtBegin();
-        sodium_memzero(allocationStart, static_cast<std::size_t>(d.constAllocatedCapacity()));
+        auto &d = text.data_ptr();
+        auto *allocationStart = d.data() - d.freeSpaceAtBegin();
+        sodium_memzero(allocationStart, static_cast<std::size_t>(d.constAllocatedCapacity()) *
+                                            sizeof(*allocationStart));
     }
-    bytes.clear();
+    text.clear();
+}
+} // namespace
+
+void wipe(QByteArray &bytes)
+{
+    wipeQt(bytes);
 }
 
 void wipe(QString &text)
 {
-    if (text.isDetached()) { // as above: never through a shared or raw-data string
-        auto &d = text.data_ptr();
-        char16_t *allocationStart = d.data() - d.freeSpaceAtBegin();
-        sodium_memzero(allocationStart,
-                       static_cast<std::size_t>(d.constAllocatedCapacity()) * sizeof(char16_t));
-    }
-    text.clear();
+    wipeQt(text);
 }
 
 } // namespace cortex::crypto

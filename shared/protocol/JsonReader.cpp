@@ -1,6 +1,7 @@
 #include "protocol/JsonReader.h"
 
 #include "protocol/ApiError.h"
+#include "protocol/JsonErrors_p.h"
 #include "protocol/JsonSecretFields.h"
 
 #include <QJsonDocument>
@@ -17,22 +18,10 @@ using cortex::crypto::SecureBytes;
 
 namespace cortex::protocol {
 
+using detail::fieldDetails;
+using detail::shownName;
+
 namespace {
-
-// Field names in messages are ours, except for unknown_field where the client chose them: keep
-// those short so an error cannot be used to echo back large amounts of request content.
-QString shownName(QStringView field)
-{
-    constexpr qsizetype MaxShown = 64;
-    if (field.size() <= MaxShown)
-        return field.toString();
-    return field.left(MaxShown).toString() + u"..."_s;
-}
-
-QJsonObject fieldDetails(QStringView field)
-{
-    return QJsonObject{{u"field"_s, shownName(field)}};
-}
 
 QString typeName(const QJsonValue &v)
 {
@@ -139,15 +128,10 @@ JsonReader JsonReader::parse(QByteArrayView body, std::initializer_list<QStringV
     const QJsonDocument doc = QJsonDocument::fromJson(raw, &error);
     if (error.error != QJsonParseError::NoError) {
         // errorString() is a fixed description ("unterminated string"), never body content.
-        throw ApiError::badRequest(u"invalid_json"_s,
-                                   u"request body is not valid JSON: %1 at offset %2"_s.arg(
-                                       error.errorString(), QString::number(error.offset)));
+        throw detail::invalidJsonAt(error.errorString(), error.offset);
     }
     if (const qsizetype at = rawControlCharInString(body); at >= 0) {
-        throw ApiError::badRequest(
-            u"invalid_json"_s,
-            u"request body is not valid JSON: unescaped control character in a string at "
-            u"offset %1"_s.arg(at));
+        throw detail::invalidJsonAt(u"unescaped control character in a string"_s, at);
     }
     if (!doc.isObject())
         throw ApiError::badRequest(u"invalid_json"_s, u"request body must be a JSON object"_s);
@@ -269,11 +253,7 @@ SecureBytes JsonReader::requireSecretString(QStringView field) const
             ++i;
         } else if (QChar::isSurrogate(c)) {
             wipeText();
-            throw ApiError::badRequest(
-                u"invalid_field"_s,
-                u"field '%1' contains invalid Unicode (an unpaired surrogate)"_s.arg(
-                    shownName(field)),
-                fieldDetails(field));
+            throw detail::unpairedSurrogate(field);
         } else {
             utf8Size += 3;
         }

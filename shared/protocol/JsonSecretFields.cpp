@@ -1,6 +1,7 @@
 #include "protocol/JsonSecretFields.h"
 
 #include "protocol/ApiError.h"
+#include "protocol/JsonErrors_p.h"
 #include "protocol/Utf8.h"
 
 #include <optional>
@@ -10,6 +11,9 @@ using namespace Qt::StringLiterals;
 using cortex::crypto::SecureBytes;
 
 namespace cortex::protocol {
+
+using detail::invalidJsonAt;
+using detail::unpairedSurrogate;
 
 namespace {
 
@@ -114,13 +118,6 @@ template <typename Put> Decoded decodeString(QByteArrayView raw, Put &&put)
     return {};
 }
 
-ApiError notValidJson(QString what, qsizetype offset)
-{
-    return ApiError::badRequest(
-        u"invalid_json"_s,
-        u"request body is not valid JSON: %1 at offset %2"_s.arg(what, QString::number(offset)));
-}
-
 // Where a string token that starts at `open` (its quote) ends, one past its closing quote;
 // -1 when it is not closed.
 qsizetype stringEnd(QByteArrayView body, qsizetype open)
@@ -148,22 +145,19 @@ std::optional<QString> decodeKey(QByteArrayView raw)
 SecureBytes decodeSecret(QByteArrayView raw, qsizetype contentOffset, const QString &field)
 {
     if (!isValidUtf8(raw))
-        throw notValidJson(u"invalid UTF8 string"_s, contentOffset - 1);
+        throw invalidJsonAt(u"invalid UTF8 string"_s, contentOffset - 1);
     std::size_t size = 0;
     const Decoded counted = decodeString(raw, [&size](uchar) { ++size; });
     switch (counted.error) {
     case DecodeError::None:
         break;
     case DecodeError::ControlChar:
-        throw notValidJson(u"unescaped control character in a string"_s,
-                           contentOffset + counted.at);
+        throw invalidJsonAt(u"unescaped control character in a string"_s,
+                            contentOffset + counted.at);
     case DecodeError::BadEscape:
-        throw notValidJson(u"illegal escape sequence"_s, contentOffset + counted.at);
+        throw invalidJsonAt(u"illegal escape sequence"_s, contentOffset + counted.at);
     case DecodeError::LoneSurrogate:
-        throw ApiError::badRequest(
-            u"invalid_field"_s,
-            u"field '%1' contains invalid Unicode (an unpaired surrogate)"_s.arg(field),
-            QJsonObject{{u"field"_s, field}});
+        throw unpairedSurrogate(field);
     }
     SecureBytes value; // an empty secret owns no allocation
     if (size > 0) {
@@ -240,14 +234,14 @@ LiftedSecrets liftSecretFields(QByteArrayView body, std::initializer_list<QStrin
         case '}':
         case ']':
             if (stack.empty())
-                throw notValidJson(u"garbage at the end of the document"_s, i);
+                throw invalidJsonAt(u"garbage at the end of the document"_s, i);
             stack.pop_back();
             expectKey = false;
             ++i;
             break;
         case ',':
             if (stack.empty())
-                throw notValidJson(u"garbage at the end of the document"_s, i);
+                throw invalidJsonAt(u"garbage at the end of the document"_s, i);
             expectKey = stack.back().object;
             ++i;
             break;
@@ -259,7 +253,7 @@ LiftedSecrets liftSecretFields(QByteArrayView body, std::initializer_list<QStrin
         case '"': {
             const qsizetype end = stringEnd(body, i);
             if (end < 0) // refused here: a parser would copy the string before it failed
-                throw notValidJson(u"unterminated string"_s, i);
+                throw invalidJsonAt(u"unterminated string"_s, i);
             const QByteArrayView raw = body.sliced(i + 1, end - i - 2);
             if (expectKey && !stack.empty()) {
                 stack.back().key = decodeKey(raw);
