@@ -7,7 +7,10 @@
 // wrk2 is not packaged in Debian).
 //
 //   cortex-fixed-rate-load --rate R [--connections C] [--duration S] [--warmup S]
-//                          [-H 'Name: value']... http://127.0.0.1:PORT/PATH
+//                          [--expect-status N] [-H 'Name: value']... http://127.0.0.1:PORT/PATH
+//
+// Answers with a status other than 2xx are errors, unless --expect-status names it (the HTTP
+// floor of the benchmarks is an unknown route: 404 is its right answer; 2xx are then errors).
 //
 // Connection c sends its k-th request at start + (k + c/C) * C/R. A request due while its
 // connection still waits for the previous answer is sent as soon as that answer is in, and its
@@ -107,6 +110,7 @@ struct Options
     double warmup = 2;
     std::vector<std::string> headers;
     std::string samplesPath; // --samples FILE: one "due_ms latency_ms" line per answer
+    int expectStatus = 0;    // --expect-status N: the one status that counts; 0: any 2xx
     sockaddr_in address{};
     std::string host;
     std::string path;
@@ -170,7 +174,12 @@ Options parseArguments(int argc, char **argv)
             options.warmup = number(value(), "--warmup", true);
         else if (arg == "--samples")
             options.samplesPath = value();
-        else if (arg == "-H" || arg == "--header")
+        else if (arg == "--expect-status") {
+            const double status = number(value(), "--expect-status");
+            if (status < 100 || status > 599 || status != std::floor(status))
+                fail("--expect-status must be an HTTP status from 100 to 599");
+            options.expectStatus = int(status);
+        } else if (arg == "-H" || arg == "--header")
             options.headers.emplace_back(value());
         else if (!arg.starts_with("-") && !url)
             url = arg;
@@ -179,7 +188,7 @@ Options parseArguments(int argc, char **argv)
     }
     if (!url || options.rate <= 0)
         fail("usage: cortex-fixed-rate-load --rate R [--connections C] [--duration S] "
-             "[--warmup S] [-H 'Name: value']... http://IPV4:PORT/PATH");
+             "[--warmup S] [--expect-status N] [-H 'Name: value']... http://IPV4:PORT/PATH");
     if (connections > 1000 || connections != std::floor(connections))
         fail("--connections must be a whole number from 1 to 1000");
     options.connections = int(connections);
@@ -244,14 +253,18 @@ struct Connection
 };
 
 // The size of the first complete answer in `input`, 0 if it is not all there yet. Sets `ok` to
-// whether its status was 2xx. Fails on a chunked answer, which the benchmarks never get.
-std::size_t completeAnswer(const std::string &input, bool &ok)
+// whether its status was the one expected (`expectStatus`, or any 2xx if that is 0). Fails on a
+// chunked answer, which the benchmarks never get.
+std::size_t completeAnswer(const std::string &input, int expectStatus, bool &ok)
 {
     const auto headerEnd = input.find("\r\n\r\n");
     if (headerEnd == std::string::npos)
         return 0;
     const std::string_view head(input.data(), headerEnd);
-    ok = head.size() > 12 && head.starts_with("HTTP/1.") && head[9] == '2';
+    int status = 0;
+    if (head.size() > 12 && head.starts_with("HTTP/1."))
+        std::from_chars(head.data() + 9, head.data() + 12, status);
+    ok = expectStatus != 0 ? status == expectStatus : status >= 200 && status < 300;
     std::size_t bodyLength = 0;
     bool haveLength = false;
     std::size_t lineStart = head.find("\r\n");
@@ -489,7 +502,7 @@ private:
         const Nanos t = now();
         bool ok = false;
         while (connection.waiting) {
-            const std::size_t size = completeAnswer(connection.input, ok);
+            const std::size_t size = completeAnswer(connection.input, m_options.expectStatus, ok);
             if (size == 0)
                 break;
             connection.input.erase(0, size);
