@@ -250,6 +250,8 @@ private Q_SLOTS:
     void callerMetadataIsSanitised();
     void filters();
     void cursorPagination();
+    void timeWindowPagesNewestFirst();
+    void upgradedStoreKeepsItsLogWithoutTheTimeIndex();
     void badQueries();
 
     // Tampering with the store.
@@ -867,6 +869,87 @@ void TestAuditLog::filters()
     const QJsonArray agents = logRows(http, QStringLiteral("?actor_type=agent&limit=1000"));
     for (const QJsonValue &v : agents)
         QCOMPARE(v.toObject().value(u"actor_type").toString(), str("agent"));
+}
+
+// A window with both ends (`since` and `until`), paged with the cursor: exactly the rows written
+// inside it, newest first, across pages.
+void TestAuditLog::timeWindowPagesNewestFirst()
+{
+    HttpClient &http = m_server.http();
+    m_server.clock().advanceSeconds(3600);
+    QVERIFY(makeRows(http, QStringLiteral("window/before"), 2));
+    m_server.clock().advanceSeconds(3600);
+    const QString from = m_server.clock().now().toString(Qt::ISODateWithMs);
+    QVERIFY(makeRows(http, QStringLiteral("window/in"), 5));
+    m_server.clock().advanceSeconds(3600);
+    const QString to = m_server.clock().now().toString(Qt::ISODateWithMs);
+    QVERIFY(makeRows(http, QStringLiteral("window/after"), 2));
+
+    QStringList seen;
+    QString query =
+        QStringLiteral("?since=%1&until=%2&action=create_secret&limit=2").arg(enc(from), enc(to));
+    for (int pages = 0;; ++pages) {
+        QVERIFY(pages < 10);
+        const HttpReply page = http.get(QStringLiteral("/admin/audit-logs") + query);
+        CHECK_STATUS(page, 200);
+        for (const QJsonValue &v : page.object().value(u"rows").toArray())
+            seen.append(v.toObject().value(u"resource").toString());
+        const QJsonValue next = page.object().value(u"next_cursor");
+        if (next.isNull())
+            break;
+        // One arg() call: the encoded times hold "%3A", which a second call would fill in.
+        query = QStringLiteral("?since=%1&until=%2&action=create_secret&limit=2&cursor=%3")
+                    .arg(enc(from), enc(to), QString::number(next.toInteger()));
+    }
+    QCOMPARE(seen, (QStringList{str("window/in4"), str("window/in3"), str("window/in2"),
+                                str("window/in1"), str("window/in0")}));
+}
+
+// A store written before migration 10 (with the audit log's `time` index) opens, loses the
+// index, and keeps a log that verifies and answers time queries as before.
+void TestAuditLog::upgradedStoreKeepsItsLogWithoutTheTimeIndex()
+{
+    TestServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    const QString from = server.clock().now().toString(Qt::ISODateWithMs);
+    QVERIFY(makeRows(server.http(), QStringLiteral("upgrade/k"), 3));
+    server.clock().advanceSeconds(60);
+    const QString to = server.clock().now().toString(Qt::ISODateWithMs);
+
+    SideDb side(dbPathOf(server));
+    QVERIFY2(side.isOpen(), qPrintable(side.error()));
+    const auto auditIndexes = [&side] {
+        QStringList names;
+        for (const QSqlRecord &r : side.rows(QStringLiteral(
+                 "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_log'"
+                 " AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name")))
+            names.append(r.value(0).toString());
+        return names;
+    };
+    QCOMPARE(auditIndexes(), (QStringList{str("audit_log_action"), str("audit_log_actor")}));
+    // Back to schema 9 as an older release left it.
+    QVERIFY(side.exec(QStringLiteral("CREATE INDEX audit_log_time ON audit_log (time)")));
+    QVERIFY(side.exec(QStringLiteral("DELETE FROM schema_migrations WHERE version = 10")));
+    QCOMPARE(auditIndexes().size(), 3);
+
+    QVERIFY2(server.restart(&error), qPrintable(error));
+    QCOMPARE(auditIndexes(), (QStringList{str("audit_log_action"), str("audit_log_actor")}));
+    QCOMPARE(
+        side.scalar(QStringLiteral("SELECT COUNT(*) FROM schema_migrations WHERE version = 10"))
+            .toLongLong(),
+        qint64(1));
+    CHECK_STATUS(server.http().post(
+                     QStringLiteral("/sys/unseal"),
+                     {{QStringLiteral("password"), QString::fromLatin1(TestServer::password())}}),
+                 200);
+    CHECK_VERIFY_OK(server.http());
+    QStringList inWindow;
+    for (const QJsonValue &v :
+         logRows(server.http(),
+                 QStringLiteral("?since=%1&until=%2&action=create_secret").arg(enc(from), enc(to))))
+        inWindow.append(v.toObject().value(u"resource").toString());
+    QCOMPARE(inWindow, (QStringList{str("upgrade/k2"), str("upgrade/k1"), str("upgrade/k0")}));
 }
 
 void TestAuditLog::cursorPagination()
