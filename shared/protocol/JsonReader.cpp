@@ -7,6 +7,7 @@
 #include <QJsonDocument>
 #include <QJsonParseError>
 #include <QJsonValue>
+#include <QScopeGuard>
 #include <QStringEncoder>
 #include <algorithm>
 #include <cmath>
@@ -232,11 +233,10 @@ SecureBytes JsonReader::requireSecretString(QStringView field) const
     if (const SecureBytes *value = lifted(field))
         return value->clone();
 
-    // A fresh QString decoded from the parsed document: ours alone, so it can be wiped below.
+    // A fresh QString decoded from the parsed document: ours alone, so it is wiped on every
+    // way out (a refusal, a failed allocation, the return).
     QString text = v.toString();
-    const auto wipeText = [&text] {
-        crypto::wipe(text);
-    };
+    const auto wipeText = qScopeGuard([&text] { crypto::wipe(text); });
 
     // Exact UTF-8 length first, so the bytes can be encoded straight into secure memory with
     // no intermediate QByteArray. An unpaired surrogate has no UTF-8 form: reject it.
@@ -252,7 +252,6 @@ SecureBytes JsonReader::requireSecretString(QStringView field) const
             utf8Size += 4;
             ++i;
         } else if (QChar::isSurrogate(c)) {
-            wipeText();
             throw detail::unpairedSurrogate(field);
         } else {
             utf8Size += 3;
@@ -265,12 +264,9 @@ SecureBytes JsonReader::requireSecretString(QStringView field) const
         QStringEncoder encoder(QStringEncoder::Utf8, QStringConverter::Flag::Stateless);
         char *begin = reinterpret_cast<char *>(bytes.data());
         const char *end = encoder.appendToBuffer(begin, text);
-        if (encoder.hasError() || std::size_t(end - begin) != utf8Size) {
-            wipeText();
+        if (encoder.hasError() || std::size_t(end - begin) != utf8Size)
             throw ApiError::internal();
-        }
     }
-    wipeText();
     return bytes;
 }
 
