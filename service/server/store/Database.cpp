@@ -2,6 +2,7 @@
 
 #include "store/Migrations.h"
 #include "store/WalFlusher.h"
+#include "store/WalWriteCoalescing.h"
 
 #include <QAtomicInteger>
 #include <QDir>
@@ -133,6 +134,9 @@ Database Database::openSqlite(const QString &dataDir, std::chrono::milliseconds 
     static QAtomicInteger<int> counter;
     const QString name = QStringLiteral("cortex-%1").arg(counter.fetchAndAddRelaxed(1));
     const QString path = QDir(dataDir).filePath(QStringLiteral("cortex.db"));
+    // Before the first connection: it opens its files through the default VFS.
+    if (!installWalWriteCoalescing())
+        qWarning("SQLite's VFS could not be layered; WAL frames are written one by one");
     Database database(name, path);
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
