@@ -87,6 +87,10 @@ private:
     const Clock &m_clock;
     http::HttpLimits m_limits;
     std::unique_ptr<store::Database> m_db;
+    // The event loop's turns, which the store's group commit follows (disconnected first thing
+    // on destruction: the store goes before QObject's own disconnection).
+    QMetaObject::Connection m_loopAwake;
+    QMetaObject::Connection m_loopIdle;
     std::unique_ptr<vault::Vault> m_vault;
     std::unique_ptr<vault::SecretService> m_secrets;
     std::unique_ptr<api::AdminAuth> m_adminAuth;

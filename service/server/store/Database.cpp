@@ -104,7 +104,7 @@ Database::Database(Database &&other) noexcept
       m_flusher(std::move(other.m_flusher)), m_durability(other.m_durability),
       m_depth(other.m_depth), m_rolledBack(other.m_rolledBack),
       m_afterCommit(std::move(other.m_afterCommit)),
-      m_groupOpen(std::exchange(other.m_groupOpen, false)),
+      m_groupOpen(std::exchange(other.m_groupOpen, false)), m_followsTurns(other.m_followsTurns),
       m_groupAfterCommit(std::move(other.m_groupAfterCommit)), m_post(std::move(other.m_post)),
       m_statements(std::move(other.m_statements))
 {
@@ -464,7 +464,8 @@ void Database::begin(Durability durability)
                 m_groupOpen = true;
                 ++m_groupGeneration;
                 m_groupTurns = 0;
-                postGroupTurn();
+                if (!m_followsTurns)
+                    postGroupTurn();
             }
             runTransactionStatement(QStringLiteral("SAVEPOINT grouped"));
         } else {
@@ -528,6 +529,18 @@ void Database::postGroupTurn()
         else
             commitGroup();
     });
+}
+
+void Database::eventLoopAwake()
+{
+    if (m_groupOpen && m_depth == 0 && ++m_groupTurns >= GroupTurns)
+        commitGroup();
+}
+
+void Database::eventLoopIdle()
+{
+    if (m_groupOpen && m_depth == 0)
+        commitGroup();
 }
 
 bool Database::commitGroup()

@@ -106,6 +106,16 @@ public:
     // Database has its final place (it keeps `this`). Without it, or on a driver other than
     // SQLite, Grouped transactions commit on their own like WithinFlushInterval ones.
     void setEventLoop(std::function<void(std::function<void()>)> post) { m_post = std::move(post); }
+    // Instead of posting an event for each of its turns (every posted event costs the loop a
+    // wake-up: a write, a poll and a read), a group can follow the loop's own turns: call
+    // eventLoopAwake() when the loop starts a turn and eventLoopIdle() when it is about to wait
+    // for work (QAbstractEventDispatcher's awake and aboutToBlock). The group then commits as
+    // soon as the loop has nothing left to do, or at the start of the second turn after the one
+    // it opened in, whichever comes first. Neither commits while a transaction is open (a
+    // nested event loop): the outer loop's next turn or wait does.
+    void followEventLoopTurns() { m_followsTurns = true; }
+    void eventLoopAwake();
+    void eventLoopIdle();
     // Commits the open group, if any, and runs its afterCommit actions; when the group cannot
     // commit it is rolled back, every ifLost action runs and false is returned (logged, never
     // thrown: it runs from the event loop). Inside a transaction it only posts itself again.
@@ -194,6 +204,7 @@ private:
     // follows at once).
     static constexpr int GroupTurns = 2;
     int m_groupTurns = 0;
+    bool m_followsTurns = false; // turns come from eventLoopAwake(), not from posted events
     quint64 m_groupGeneration = 0;
     std::vector<AfterCommit> m_groupAfterCommit;
     std::function<void(std::function<void()>)> m_post;

@@ -102,6 +102,7 @@ private Q_SLOTS:
     void aGroupSQLiteRolledBackIsReportedLostToEveryMember();
     void groupedWithoutAnEventLoopCommitsAtOnce();
     void aGroupTakesInTheTransactionsOfTwoTurns();
+    void aGroupFollowingTheLoopCommitsWhenItIdlesOrTwoTurnsOn();
     void closingTheStoreCommitsTheOpenGroup();
 
     // changeCount() and store::Memo: what kept rows may rely on.
@@ -855,6 +856,69 @@ void TestDatabase::aGroupTakesInTheTransactionsOfTwoTurns()
     runPosted();
     QVERIFY(!db.groupOpen());
     QCOMPARE(rowsSeenBy(m_dir->path()), 4);
+}
+
+void TestDatabase::aGroupFollowingTheLoopCommitsWhenItIdlesOrTwoTurnsOn()
+{
+    Database &db = *m_db;
+    int posts = 0;
+    QStringList events;
+    db.setEventLoop([&posts](const std::function<void()> &) { ++posts; });
+    db.followEventLoopTurns();
+    const auto groupedInsert = [&db, &events](const QString &name) {
+        Transaction tx(db, store::Durability::Grouped);
+        insert(db, name, 1);
+        db.afterCommit([&events, name] { events << QStringLiteral("committed ") + name; });
+        tx.commit();
+    };
+
+    // A quiet loop: the group commits when the turn it opened in leaves nothing to do.
+    groupedInsert(QStringLiteral("alone"));
+    QVERIFY(db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 0);
+    QCOMPARE(events, QStringList());
+    db.eventLoopIdle();
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(events, QStringList{QStringLiteral("committed alone")});
+    QCOMPARE(rowsSeenBy(m_dir->path()), 1);
+
+    // A busy loop never waits: the group takes in the next turn's work and commits as the turn
+    // after it starts, before that turn's work.
+    groupedInsert(QStringLiteral("first turn"));
+    db.eventLoopAwake();
+    groupedInsert(QStringLiteral("second turn"));
+    QVERIFY(db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 1);
+    db.eventLoopAwake();
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 3);
+    groupedInsert(QStringLiteral("third turn")); // a new group
+    QVERIFY(db.groupOpen());
+    db.eventLoopIdle();
+    QCOMPARE(rowsSeenBy(m_dir->path()), 4);
+
+    // A loop run inside a transaction (a nested event loop) commits nothing; the outer loop does.
+    groupedInsert(QStringLiteral("outer"));
+    {
+        Transaction tx(db, store::Durability::Grouped);
+        insert(db, QStringLiteral("inner"), 1);
+        db.eventLoopIdle();
+        db.eventLoopAwake();
+        db.eventLoopAwake();
+        QVERIFY(db.groupOpen());
+        tx.commit();
+    }
+    QCOMPARE(rowsSeenBy(m_dir->path()), 4);
+    db.eventLoopIdle();
+    QVERIFY(!db.groupOpen());
+    QCOMPARE(rowsSeenBy(m_dir->path()), 6);
+
+    QCOMPARE(
+        events,
+        (QStringList{QStringLiteral("committed alone"), QStringLiteral("committed first turn"),
+                     QStringLiteral("committed second turn"),
+                     QStringLiteral("committed third turn"), QStringLiteral("committed outer")}));
+    QCOMPARE(posts, 0); // no event of its own: every commit came from the loop's turns
 }
 
 void TestDatabase::groupedRollbackUndoesOnlyItsOwnTransaction()
