@@ -5,6 +5,7 @@
 #include "store/Database.h"
 #include "store/Memo.h"
 #include "store/WalFlusher.h"
+#include "store/WalWriteCoalescing.h"
 
 #include <QFileInfo>
 #include <QSqlQuery>
@@ -89,6 +90,7 @@ private Q_SLOTS:
     void cachedValuesMatchTheQtSqlDriver();
     // With a flush interval: when commits reach the disk.
     void deferredCommitIsSyncedInTheBackground();
+    void aCommitReachesTheWalInOneWrite();
     void durableCommitSyncsBeforeReturningAndCoversEarlierOnes();
     void nestedTransactionJoinsTheOutermostDurability();
     void deferredCommitIsThereAfterReopening();
@@ -676,6 +678,27 @@ void TestDatabase::deferredCommitIsSyncedInTheBackground()
     QCOMPARE(db.flusher()->pendingCommits(), before + 1);
     QTRY_COMPARE(db.flusher()->flushedCommits(), before + 1);
     QCOMPARE(namesFrom(db, 0), QStringList{QStringLiteral("deferred")});
+}
+
+void TestDatabase::aCommitReachesTheWalInOneWrite()
+{
+    // The store opens its files through the layer (store/WalWriteCoalescing): a commit of
+    // several pages is one write to the WAL, not two per page.
+    m_db.reset();
+    Database db = openWithFlushInterval(m_dir->path(), std::chrono::hours(1));
+    insertIn(db, store::Durability::OnCommit, QStringLiteral("warm-up")); // the WAL exists
+    const store::WalWriteCounts before = store::walWriteCounts();
+    {
+        Transaction tx(db, store::Durability::OnCommit);
+        for (int i = 0; i < 3; ++i)
+            insert(db, QString(3000, QChar(u'a' + i)), i);
+        tx.commit();
+    }
+    const store::WalWriteCounts after = store::walWriteCounts();
+    QVERIFY2(after.made - before.made >= 6,
+             qPrintable(QStringLiteral("SQLite made %1 writes").arg(after.made - before.made)));
+    QCOMPARE(after.handedDown - before.handedDown, std::uint64_t(1));
+    QCOMPARE(namesFrom(db, 0).size(), 4);
 }
 
 void TestDatabase::durableCommitSyncsBeforeReturningAndCoversEarlierOnes()
