@@ -29,8 +29,8 @@ enum class Durability {
     WithinFlushInterval,
     // As WithinFlushInterval, with the commit itself shared (group commit): the transaction is
     // a savepoint of one SQLite transaction that every Grouped transaction joins until the
-    // group commits (commitGroup(), which the store posts to its event loop when a group
-    // opens, see setEventLoop()). commit() only ends the savepoint; the changes reach
+    // group commits (commitGroup(), at the event loop's turns: see setEventLoop() and
+    // followEventLoopTurns()). commit() only ends the savepoint; the changes reach
     // the operating system, and afterCommit actions run, when the group commits. A rollback
     // undoes only its own savepoint. Any other statement or transaction commits the group
     // first. Reads use it and hold their answers until then: one COMMIT, one WAL append and
@@ -102,7 +102,8 @@ public:
 
     // Group commit (Durability::Grouped) needs an event loop: `post` must run the function it
     // is given soon on the store's thread, outside any transaction (the server posts to its
-    // event loop). The store posts commitGroup() whenever a group opens. Set it once the
+    // event loop). Unless it follows the loop's turns (below), the store posts the group's
+    // turns whenever a group opens, and commitGroup() at the last. Set it once the
     // Database has its final place (it keeps `this`). Without it, or on a driver other than
     // SQLite, Grouped transactions commit on their own like WithinFlushInterval ones.
     void setEventLoop(std::function<void(std::function<void()>)> post) { m_post = std::move(post); }
