@@ -22,6 +22,7 @@
 #include <QAbstractEventDispatcher>
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 
 namespace cortex {
 
@@ -225,6 +226,8 @@ audit::AuditEvent refusalEvent(const QString &action, const http::HttpRequest &r
                                const protocol::ApiError *refusal)
 {
     QJsonObject detail = request.notes.detail;
+    if (detail.isEmpty() && !request.notes.detailJson.isEmpty()) // rare: refused at the very end
+        detail = QJsonDocument::fromJson(request.notes.detailJson.toUtf8()).object();
     if (refusal)
         for (auto it = refusal->details.begin(); it != refusal->details.end(); ++it)
             detail.insert(it.key(), it.value());
@@ -252,10 +255,12 @@ http::HttpResponse VaultServer::runAudited(const http::Route &route, http::HttpR
     std::optional<store::Transaction> tx(std::in_place, *m_db, durability);
     try {
         http::HttpResponse response = route.handler(request);
-        if (!request.notes.audited && !m_vault->isSealed())
-            m_audit->record(audit::AuditEvent(action, resourceOf(request),
-                                              QStringLiteral("success"), request.notes.detail),
-                            &request);
+        if (!request.notes.audited && !m_vault->isSealed()) {
+            audit::AuditEvent event(action, resourceOf(request), QStringLiteral("success"),
+                                    request.notes.detail);
+            event.detailJson = request.notes.detailJson;
+            m_audit->record(event, &request);
+        }
         if (!m_db->inGroup()) {
             tx->commit();
             return response;

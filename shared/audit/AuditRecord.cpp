@@ -1,40 +1,41 @@
 #include "audit/AuditRecord.h"
 
 #include "crypto/Hash.h"
+#include "protocol/AppendText.h"
 
 #include <QJsonValue>
 #include <QtEndian>
+#include <cstring>
 
 namespace cortex::audit {
 
 namespace {
 
-void appendField(QByteArray &out, QByteArrayView bytes)
+// Each field: its UTF-8 (or decimal) bytes after their length as 4 bytes big-endian, written in
+// place (the length is filled in once the bytes are there): no temporary per field.
+template <typename AppendBytes> void appendField(QByteArray &out, AppendBytes &&appendBytes)
 {
-    const quint32 length = qToBigEndian(quint32(bytes.size()));
-    out.append(reinterpret_cast<const char *>(&length), sizeof length);
-    out.append(bytes);
+    const qsizetype at = out.size();
+    out.append(4, '\0');
+    appendBytes(out);
+    const quint32 length = qToBigEndian(quint32(out.size() - at - 4));
+    std::memcpy(out.data() + at, &length, sizeof length);
 }
 
-// A separate name: QString's (deleted) QByteArray constructor would make an overload of
-// appendField ambiguous for QByteArray arguments.
 void appendText(QByteArray &out, const QString &text)
 {
-    appendField(out, QByteArrayView(text.toUtf8()));
+    appendField(out, [&text](QByteArray &o) { protocol::appendUtf8(o, text); });
 }
 
-} // namespace
-
-QByteArray chainInput(const AuditRecord &record)
+void appendNumber(QByteArray &out, qint64 value)
 {
-    return record.prevHash + canonicalBytes(record);
+    appendField(out, [value](QByteArray &o) { protocol::appendDecimal(o, value); });
 }
 
-QByteArray canonicalBytes(const AuditRecord &r)
+void appendCanonical(QByteArray &out, const AuditRecord &r)
 {
-    QByteArray out = QByteArrayLiteral("cortex-audit-v1");
-    out.reserve(512);
-    appendField(out, QByteArray::number(r.seq));
+    out += "cortex-audit-v1";
+    appendNumber(out, r.seq);
     appendText(out, r.time);
     appendText(out, r.actorType);
     appendText(out, r.actor);
@@ -43,7 +44,10 @@ QByteArray canonicalBytes(const AuditRecord &r)
     appendText(out, r.status);
     appendText(out, r.sourceAddress);
     appendText(out, r.requestId);
-    appendField(out, r.callerPid ? QByteArray::number(*r.callerPid) : QByteArray());
+    if (r.callerPid)
+        appendNumber(out, *r.callerPid);
+    else
+        appendField(out, [](QByteArray &) {});
     appendText(out, r.callerBinarySha256);
     appendText(out, r.callerArgvHash);
     appendText(out, r.callerCwd);
@@ -51,7 +55,25 @@ QByteArray canonicalBytes(const AuditRecord &r)
     appendText(out, r.callerHostname);
     appendText(out, r.callerOs);
     appendText(out, r.detail);
-    appendField(out, QByteArray::number(r.macKeyId));
+    appendNumber(out, r.macKeyId);
+}
+
+} // namespace
+
+QByteArray chainInput(const AuditRecord &record)
+{
+    QByteArray out;
+    out.reserve(512);
+    out += record.prevHash;
+    appendCanonical(out, record);
+    return out;
+}
+
+QByteArray canonicalBytes(const AuditRecord &r)
+{
+    QByteArray out;
+    out.reserve(512);
+    appendCanonical(out, r);
     return out;
 }
 

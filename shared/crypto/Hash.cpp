@@ -3,6 +3,7 @@
 #include "crypto/Bytes_p.h"
 #include "crypto/Sodium.h"
 
+#include <cstring>
 #include <sodium.h>
 
 namespace cortex::crypto {
@@ -35,6 +36,25 @@ QByteArray hmacSha256(QByteArrayView key, QByteArrayView data)
 QByteArray hmacSha256(const SecureBytes &key, QByteArrayView data)
 {
     return hmacSha256(key.view(), data);
+}
+
+HmacSha256Key::HmacSha256Key(QByteArrayView key) : m_state(sizeof(crypto_auth_hmacsha256_state))
+{
+    ensureSodium();
+    crypto_auth_hmacsha256_init(reinterpret_cast<crypto_auth_hmacsha256_state *>(m_state.data()),
+                                bytes(key), static_cast<std::size_t>(key.size()));
+}
+
+QByteArray HmacSha256Key::mac(QByteArrayView data) const
+{
+    Q_ASSERT(!isEmpty());
+    crypto_auth_hmacsha256_state state; // a copy: the keyed one serves the next message too
+    std::memcpy(&state, m_state.data(), sizeof state);
+    crypto_auth_hmacsha256_update(&state, bytes(data), ullSize(data));
+    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
+    crypto_auth_hmacsha256_final(&state, bytes(mac));
+    sodium_memzero(&state, sizeof state);
+    return mac;
 }
 
 } // namespace cortex::crypto

@@ -11,7 +11,11 @@ namespace {
 void appendEscaped(QByteArray &out, QByteArrayView utf8)
 {
     static constexpr char Hex[] = "0123456789abcdef";
-    out.reserve(out.size() + utf8.size() + 2);
+    // Room for the common case (nothing to escape), growing geometrically: an exact reserve()
+    // would copy the whole buffer again on every string appended to it.
+    const qsizetype needed = out.size() + utf8.size() + 2;
+    if (out.capacity() < needed)
+        out.reserve(qMax(needed, 2 * out.capacity()));
     out += '"';
     qsizetype plainFrom = 0;
     for (qsizetype i = 0; i < utf8.size(); ++i) {

@@ -10,7 +10,7 @@
 #include "protocol/JsonText.h"
 #include "store/Database.h"
 
-#include <QJsonArray>
+#include <utility>
 
 namespace cortex::api {
 
@@ -31,21 +31,26 @@ void registerProjectSecretRoutes(http::Router &router, ApiContext &ctx)
             const std::map<QString, crypto::SecureBytes> values =
                 access::ProjectEnvironment(ctx.db, ctx.secrets, auth, ctx.projectTokens.rows())
                     .values();
+            // The audit row names what was delivered: {"env_vars":[names]}, written as
+            // QJsonDocument::Compact would, without its objects.
             QByteArray body = "{\"env_vars\":{";
-            QStringList names;
-            names.reserve(qsizetype(values.size()));
+            QByteArray detail = "{\"env_vars\":[";
+            bool first = true;
             for (const auto &[name, value] : values) {
-                if (!names.isEmpty())
+                const QByteArray nameUtf8 = name.toUtf8();
+                if (!std::exchange(first, false)) {
                     body += ',';
-                protocol::appendJsonString(body, name.toUtf8());
+                    detail += ',';
+                }
+                protocol::appendJsonString(body, nameUtf8);
                 body += ':';
                 protocol::appendJsonString(body, value.view());
-                names.append(name);
+                protocol::appendJsonString(detail, nameUtf8);
             }
             body += "}}";
+            detail += "]}";
             request.notes.resource = project;
-            request.notes.detail = {
-                {QStringLiteral("env_vars"), QJsonArray::fromStringList(names)}};
+            request.notes.detailJson = QString::fromUtf8(detail);
             tx.commit();
             return HttpResponse{200, std::move(body), QByteArrayLiteral("application/json"), {}};
         });

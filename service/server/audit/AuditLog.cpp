@@ -153,6 +153,7 @@ void AuditLog::onSealChanged(bool unsealed)
 {
     if (!unsealed) {
         m_macKey.clear();
+        m_macKeyed.clear();
         m_macKeyVersion = 0;
     } else if (m_settings.retentionDays > 0) {
         // Catch up on a retention run missed while sealed, once the unseal has finished.
@@ -174,6 +175,7 @@ const crypto::SecureBytes &AuditLog::macKey()
     // A root-KEK rotation changes the version without a seal: derive the new epoch's key then.
     if (m_macKey.isEmpty() || m_macKeyVersion != m_vault.kekVersion()) {
         m_macKey = deriveMacKey(m_vault.rootKey());
+        m_macKeyed = crypto::HmacSha256Key(m_macKey.view());
         m_macKeyVersion = m_vault.kekVersion();
     }
     return m_macKey;
@@ -254,13 +256,15 @@ QString AuditLog::sourceAddressOf(const http::HttpRequest &request) const
 
 qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *request)
 {
-    const crypto::SecureBytes &key = macKey();
+    macKey(); // throws when sealed; (re)derives the key and m_macKeyed for this epoch
     AuditRecord r;
     r.time = store::timestamp(m_clock.now());
     r.action = event.action;
     r.resource = event.resource;
     r.status = event.status;
-    if (!event.detail.isEmpty())
+    if (!event.detailJson.isEmpty())
+        r.detail = event.detailJson;
+    else if (!event.detail.isEmpty())
         r.detail = QString::fromUtf8(QJsonDocument(event.detail).toJson(QJsonDocument::Compact));
     r.actorType = event.actorType;
     r.actor = event.actor;
@@ -294,7 +298,7 @@ qint64 AuditLog::record(const AuditEvent &event, const http::HttpRequest *reques
         r.prevHash = tail.entryHash;
         const QByteArray input = chainInput(r); // once for both
         r.entryHash = crypto::sha256(input);
-        r.entryHmac = crypto::hmacSha256(key.view(), input);
+        r.entryHmac = m_macKeyed.mac(input); // the current key (macKey() above), pre-keyed
         // Every audited request runs it: built once, and from the native statement cache.
         static const QString insertRow =
             QStringLiteral("INSERT INTO audit_log (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"

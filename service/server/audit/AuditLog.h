@@ -3,6 +3,7 @@
 #include "audit/AuditRecord.h"
 #include "audit/ChainVerifier.h"
 #include "audit/Checkpoint.h"
+#include "crypto/Hash.h"
 #include "crypto/SecureBytes.h"
 
 #include <QIODevice>
@@ -43,6 +44,7 @@ struct AuditEvent
     QString resource;
     QString status;     // success | denied | pending | rejected | alarm | error
     QJsonObject detail; // non-secret extras (counts, ids, error_code)
+    QString detailJson; // or the same as compact JSON object text, recorded as it is
     QString actorType;  // overrides the request's notes when set
     QString actor;
 };
@@ -161,6 +163,7 @@ private:
     std::optional<Tail> m_committedTail; // the last row this process committed
     qint64 m_lastCheckpointSeq = -1;     // -1: not read yet
     crypto::SecureBytes m_macKey;
+    crypto::HmacSha256Key m_macKeyed; // m_macKey, ready for many MACs
     int m_macKeyVersion = 0;
 };
 

@@ -47,6 +47,10 @@ struct HttpRequest
         QString actor;
         QString resource;
         QJsonObject detail;
+        // `detail` already written as compact JSON object text, by a hot path that builds it
+        // directly (QJsonObject costs more than the rest of a fetch's audit row): recorded
+        // instead of `detail`, which stays empty then.
+        QString detailJson;
         bool audited = false; // a handler wrote the request's row itself
         // Effects that must survive the request being refused (an agent proof's nonce stays
         // used): run in a fresh transaction after the refused request's changes are rolled

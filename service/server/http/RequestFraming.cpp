@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
+#include <cstring>
 
 namespace cortex::http {
 
@@ -64,20 +65,26 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
             m_bodyTotal = 0;
             [[fallthrough]];
         case State::Head: {
-            const char c = bytes[i++];
-            if (++m_headBytes > m_maxHead)
+            // The rest of the line at once (or of what has arrived): a head is ~100-1000 bytes.
+            const char *from = bytes.data() + i;
+            const auto *newline = static_cast<const char *>(std::memchr(from, '\n', size_t(n - i)));
+            const qsizetype taken = newline ? newline - from + 1 : n - i;
+            m_headBytes += taken;
+            if (m_headBytes > m_maxHead)
                 return fail(Verdict::HeadTooLarge);
-            if (c != '\n') {
-                m_line.append(c);
+            i += taken;
+            if (!newline) {
+                m_line.append(from, taken);
                 break;
             }
+            m_line.append(from, taken - 1);
             if (m_line.endsWith('\r'))
                 m_line.chop(1);
             if (!m_requestLineSeen) {
                 // "METHOD target HTTP/x.y": HTTP/1.0 closes unless it asks to keep alive.
                 m_requestLineSeen = true;
                 m_closeAfter = !m_line.endsWith("HTTP/1.1");
-                m_line.clear();
+                m_line.truncate(0); // keeps the buffer for the next line
                 break;
             }
             if (m_line.isEmpty()) {
@@ -88,22 +95,25 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
             }
             const qsizetype colon = m_line.indexOf(':');
             if (colon > 0) {
-                const QByteArray name = trimmedLower(QByteArrayView(m_line).first(colon));
+                const QByteArrayView name = QByteArrayView(m_line).first(colon).trimmed();
                 const QByteArrayView value = QByteArrayView(m_line).sliced(colon + 1);
-                if (name == "content-length") {
+                const auto is = [name](QByteArrayView lower) {
+                    return name.compare(lower, Qt::CaseInsensitive) == 0;
+                };
+                if (is("content-length")) {
                     bool ok = allDigits(value.trimmed(), 10);
                     const qint64 len = ok ? value.trimmed().toLongLong(&ok) : -1;
                     // Conflicting or unparsable lengths are a smuggling vector: refuse them.
                     if (!ok || len < 0 || (m_contentLength >= 0 && m_contentLength != len))
                         return fail(Verdict::Malformed);
                     m_contentLength = len;
-                } else if (name == "transfer-encoding") {
+                } else if (is("transfer-encoding")) {
                     const QByteArray te = trimmedLower(value);
                     if (te == "chunked")
                         m_chunked = true;
                     else
                         return fail(Verdict::Malformed); // gzip etc. are not accepted
-                } else if (name == "connection") {
+                } else if (is("connection")) {
                     for (const QByteArray &token : value.toByteArray().split(',')) {
                         const QByteArray t = trimmedLower(token);
                         if (t == "close")
@@ -111,11 +121,11 @@ RequestFraming::Verdict RequestFraming::feed(QByteArrayView bytes)
                         else if (t == "keep-alive")
                             m_closeAfter = false;
                     }
-                } else if (name == "expect") {
+                } else if (is("expect")) {
                     m_expectContinue = trimmedLower(value) == "100-continue";
                 }
             }
-            m_line.clear();
+            m_line.truncate(0); // keeps the buffer for the next line
             break;
         }
         case State::Body: {

@@ -392,6 +392,7 @@ void Database::runTransactionStatement(const QString &sql)
 {
     // BEGIN / COMMIT / ROLLBACK from the statement cache, on SQLite's own API, instead of
     // through QSqlDatabase::transaction() and friends, which prepare them every time.
+    ++m_changes->transactionStatements; // a snapshot may start or end here
     CachedStatement *slot = statementFor(sql, StatementKind::Native);
     sqlite3_stmt *statement = slot ? slot->native : prepareNative(sql);
     try {
@@ -426,11 +427,18 @@ quint64 Database::changeCount()
         ++t.unexplained;
     t.totalAtLastLook = total;
     t.rowsAllAtLastLook = t.rowsAll;
-    CachedQuery version = cached(QStringLiteral("PRAGMA data_version"));
-    const qint64 dataVersion = version.next() ? version.value(0).toLongLong() : -1;
-    if (dataVersion != t.dataVersion) {
-        t.dataVersion = dataVersion;
-        ++t.foreignCommits;
+    // Another connection's commit shows only when a transaction starts: inside the one that
+    // was open at the last look, nothing new can have come in (a request reads several memos).
+    const bool sameTransaction =
+        !sqlite3_get_autocommit(m_handle) && t.transactionAtLastVersion == t.transactionStatements;
+    if (!sameTransaction) {
+        CachedQuery version = cached(QStringLiteral("PRAGMA data_version"));
+        const qint64 dataVersion = version.next() ? version.value(0).toLongLong() : -1;
+        if (dataVersion != t.dataVersion) {
+            t.dataVersion = dataVersion;
+            ++t.foreignCommits;
+        }
+        t.transactionAtLastVersion = t.transactionStatements;
     }
     return t.rowsOutsideAudit + t.unexplained + t.foreignCommits;
 }

@@ -190,6 +190,10 @@ private:
         quint64 unexplained = 0;    // looks at which SQLite counted more than the hook saw
         qint64 dataVersion = -1;    // PRAGMA data_version when last looked
         quint64 foreignCommits = 0; // looks at which it had changed
+        // BEGIN / COMMIT / ROLLBACK / SAVEPOINT / RELEASE statements run so far, and how many
+        // had run when data_version was last read.
+        quint64 transactionStatements = 0;
+        quint64 transactionAtLastVersion = ~quint64(0);
     };
     std::unique_ptr<ChangeTally> m_changes = std::make_unique<ChangeTally>();
     std::unique_ptr<WalFlusher> m_flusher;

@@ -3,6 +3,7 @@
 #include "Clock.h"
 #include "crypto/Random.h"
 #include "protocol/ApiError.h"
+#include "protocol/AppendText.h"
 #include "protocol/Names.h"
 #include "store/Database.h"
 #include "store/NamespaceRepository.h"
@@ -27,11 +28,14 @@ SecretService::SecretService(store::Database &db, Vault &vault, const Clock &clo
 QByteArray SecretService::bodyAad(const QString &ns, const QString &keyPath, int version)
 {
     // '|' cannot occur in a namespace or key_path, so the encoding is unambiguous. Built in one
-    // buffer: every fetch makes one per secret.
+    // buffer, without temporaries: every fetch makes one per secret.
     QByteArray aad;
-    aad.reserve(ns.size() * 3 + keyPath.size() * 3 + 16);
-    aad.append(ns.toUtf8()).append('|').append(keyPath.toUtf8()).append('|');
-    aad.append(QByteArray::number(version));
+    aad.reserve(ns.size() + keyPath.size() + 16);
+    protocol::appendUtf8(aad, ns);
+    aad.append('|');
+    protocol::appendUtf8(aad, keyPath);
+    aad.append('|');
+    protocol::appendDecimal(aad, version);
     return aad;
 }
 
@@ -39,9 +43,12 @@ QByteArray SecretService::dekAad(const QString &secretId, int version, int kekVe
 {
     QByteArray aad;
     aad.reserve(secretId.size() + 48);
-    aad.append("secret_versions|").append(secretId.toUtf8());
-    aad.append('|').append(QByteArray::number(version)).append('|');
-    aad.append(QByteArray::number(kekVersion));
+    aad.append("secret_versions|");
+    protocol::appendUtf8(aad, secretId);
+    aad.append('|');
+    protocol::appendDecimal(aad, version);
+    aad.append('|');
+    protocol::appendDecimal(aad, kekVersion);
     return aad;
 }
 

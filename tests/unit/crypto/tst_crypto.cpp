@@ -377,6 +377,13 @@ private Q_SLOTS:
         QCOMPARE(hmacSha256(SecureBytes::copyOf(key), data), mac);
         QVERIFY(hmacSha256(flipBit(key, 0), data) != mac);
         QVERIFY(hmacSha256(key, data + '\0') != mac);
+        // The pre-keyed form: the same MAC, and again for the next message (its keyed state is
+        // copied, not used up).
+        const HmacSha256Key keyed(key);
+        QCOMPARE(keyed.mac(data), mac);
+        QCOMPARE(keyed.mac(data), mac);
+        QCOMPARE(keyed.mac(data + '\0'), hmacSha256(key, data + '\0'));
+        QCOMPARE(keyed.mac(data), mac);
     }
 
     void hmacKeyLengths()
@@ -391,6 +398,14 @@ private Q_SLOTS:
         QCOMPARE(hmacSha256(shortKey, data), hmacSha256(shortKey + QByteArray(63, '\0'), data));
         QCOMPARE(hmacSha256(QByteArray(), data), hmacSha256(QByteArray(64, '\0'), data));
         QCOMPARE(hmacSha256(QByteArray(), {}).size(), 32);
+        // The pre-keyed form follows both rules too.
+        QCOMPARE(HmacSha256Key(longKey).mac(data), hmacSha256(longKey, data));
+        QCOMPARE(HmacSha256Key(shortKey).mac(data), hmacSha256(shortKey, data));
+        QCOMPARE(HmacSha256Key(QByteArray()).mac({}), hmacSha256(QByteArray(), {}));
+        HmacSha256Key cleared(shortKey);
+        QVERIFY(!cleared.isEmpty());
+        cleared.clear();
+        QVERIFY(cleared.isEmpty());
     }
 
     void sha256KnownAnswer_data()

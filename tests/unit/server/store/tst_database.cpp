@@ -110,6 +110,7 @@ private Q_SLOTS:
     // changeCount() and store::Memo: what kept rows may rely on.
     void changeCountMovesWithEveryChangeButTheAuditLogs();
     void changeCountSeesCommitsOfAnotherConnection();
+    void changeCountSeesAnotherConnectionsCommitInTheNextTransaction();
     void memoKeepsValuesUntilTheStoreChanges();
 
 private:
@@ -1088,6 +1089,39 @@ void TestDatabase::changeCountSeesCommitsOfAnotherConnection()
     }
     QVERIFY(db.changeCount() != before);
     QCOMPARE(namesFrom(db, 0), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+}
+
+// changeCount() reads data_version once per transaction: inside one, another connection's
+// commit is not visible anyway; the next transaction must see it.
+void TestDatabase::changeCountSeesAnotherConnectionsCommitInTheNextTransaction()
+{
+    Database &db = *m_db;
+    insert(db, QStringLiteral("a"), 1);
+    quint64 inside = 0;
+    {
+        store::Transaction tx(db);
+        inside = db.changeCount();
+        {
+            Database other = Database::openSqlite(m_dir->path());
+            insert(other, QStringLiteral("b"), 2);
+        }
+        QCOMPARE(db.changeCount(), inside); // this transaction's snapshot still lacks "b"
+        QCOMPARE(namesFrom(db, 0), QStringList{QStringLiteral("a")});
+        tx.commit();
+    }
+    {
+        store::Transaction tx(db);
+        QVERIFY(db.changeCount() != inside);
+        QCOMPARE(namesFrom(db, 0), (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+        tx.commit();
+    }
+    // And outside any transaction.
+    const quint64 after = db.changeCount();
+    {
+        Database other = Database::openSqlite(m_dir->path());
+        insert(other, QStringLiteral("c"), 3);
+    }
+    QVERIFY(db.changeCount() != after);
 }
 
 void TestDatabase::memoKeepsValuesUntilTheStoreChanges()

@@ -234,6 +234,15 @@ void TestEnvelope::aadsNameTheRow()
     };
     QCOMPARE(deks.size(), 6);
     QVERIFY(!bodies.intersects(deks));
+
+    // Their exact bytes, which every stored ciphertext is bound to: a change here would make
+    // existing secrets fail their integrity check.
+    QCOMPARE(SecretService::bodyAad(ns, path, 1), BodyAad);
+    QCOMPARE(SecretService::dekAad(QStringLiteral("sec_a"), 1, 1), DekAad);
+    QCOMPARE(SecretService::bodyAad(QStringLiteral("équipe"), QStringLiteral("clé/ü"), 1234567),
+             QByteArray("\xc3\xa9quipe|cl\xc3\xa9/\xc3\xbc|1234567"));
+    QCOMPARE(SecretService::dekAad(QStringLiteral("sec_9"), 2147483647, -3),
+             QByteArray("secret_versions|sec_9|2147483647|-3"));
 }
 
 QTEST_GUILESS_MAIN(TestEnvelope)
