@@ -2,7 +2,6 @@
 
 #include <QDateTime>
 #include <QString>
-#include <cstdio>
 #include <ctime>
 
 namespace cortex::store {
@@ -18,11 +17,27 @@ inline QString timestamp(const QDateTime &t)
     tm utc{};
     if (!gmtime_r(&whole, &utc) || utc.tm_year + 1900 < 1000 || utc.tm_year + 1900 > 9999)
         return t.toUTC().toString(Qt::ISODateWithMs);
-    char text[64]; // 25 used; room for what the compiler cannot rule out
-    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                  int(ms - seconds * 1000));
-    return QString::fromLatin1(text);
+    // Digits by hand: snprintf() cost more than all the rest.
+    char text[24];
+    const auto put = [&text](int at, int value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10)
+            text[at + i] = char('0' + value % 10);
+    };
+    put(0, utc.tm_year + 1900, 4);
+    text[4] = '-';
+    put(5, utc.tm_mon + 1, 2);
+    text[7] = '-';
+    put(8, utc.tm_mday, 2);
+    text[10] = 'T';
+    put(11, utc.tm_hour, 2);
+    text[13] = ':';
+    put(14, utc.tm_min, 2);
+    text[16] = ':';
+    put(17, utc.tm_sec, 2);
+    text[19] = '.';
+    put(20, int(ms - seconds * 1000), 3);
+    text[23] = 'Z';
+    return QString::fromLatin1(text, sizeof text);
 }
 
 } // namespace cortex::store
