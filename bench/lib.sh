@@ -28,6 +28,12 @@ bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$bench_dir/.." && pwd)"
 
 tmp=""
+# A command to run cortex-server and nginx under (e.g. valgrind), a line added to nginx's
+# configuration, and how long either may take to start: for fetch-instructions.sh.
+cortex_prefix=()
+nginx_prefix=()
+nginx_conf_extra=""
+startup_seconds=30
 server_pid=""
 nginx_pid=""
 wrk_pid=""
@@ -120,12 +126,12 @@ start_cortex() {
     : >"$tmp/server.out" # exists before the poll below reads it (the child opens it async)
     : >"$tmp/server.err"
     CORTEX_KEK_PASSWORD="$password" CORTEX_KDF_PROFILE=interactive \
-        "$server_bin" --data-dir "$tmp/data" --listen 127.0.0.1:0 \
+        "${cortex_prefix[@]}" "$server_bin" --data-dir "$tmp/data" --listen 127.0.0.1:0 \
         >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
 
     cortex_url=""
-    for ((i = 0; i < 300; i++)); do # up to 30 s (initialisation runs Argon2id once)
+    for ((i = 0; i < startup_seconds * 10; i++)); do # initialisation runs Argon2id once
         cortex_url="$(sed -n 's|^listening on \(http://127\.0\.0\.1:[0-9][0-9]*\)$|\1|p' "$tmp/server.out")"
         [[ -n "$cortex_url" ]] && break
         if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -136,7 +142,7 @@ start_cortex() {
     done
     if [[ -z "$cortex_url" ]]; then
         cat "$tmp/server.out" "$tmp/server.err" >&2
-        die "cortex-server printed no 'listening on http://127.0.0.1:PORT' line within 30 s"
+        die "cortex-server printed no 'listening on http://127.0.0.1:PORT' line within $startup_seconds s"
     fi
     [[ -s "$tmp/data/admin-token" ]] || die "cortex-server wrote no $tmp/data/admin-token"
     admin_token="$(tr -d '\r\n' <"$tmp/data/admin-token")"
@@ -176,6 +182,7 @@ _nginx_try_port() {
 $user_line
 daemon off;
 worker_processes 1;
+$nginx_conf_extra
 pid $tmp/nginx/nginx.pid;
 error_log $tmp/nginx/error.log warn;
 events {
@@ -203,10 +210,10 @@ http {
     }
 }
 EOF
-    "$nginx_bin" -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
+    "${nginx_prefix[@]}" "$nginx_bin" -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
         >"$tmp/nginx/stdout.log" 2>&1 &
     nginx_pid=$!
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < startup_seconds * 10; i++)); do
         if ! kill -0 "$nginx_pid" 2>/dev/null; then
             wait "$nginx_pid" 2>/dev/null || true
             nginx_pid=""
