@@ -28,8 +28,7 @@ check_fixed_rate_tool
 for tool in valgrind callgrind_control; do
     command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install valgrind)"
 done
-python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
-    die "python3 with the cryptography module not found (Debian: apt-get install python3-cryptography)"
+check_agent_flow_tools
 make_temp_dir
 
 # Both servers run under callgrind with counting off until a measured phase turns it on.
@@ -38,11 +37,7 @@ startup_seconds=600 # Argon2id once, at about a fiftieth of native speed
 cortex_prefix=("${callgrind[@]}" "--callgrind-out-file=$tmp/callgrind.cortex")
 start_cortex
 
-project="bench"
-project_token="$(python3 "$bench_dir/agent_flow.py" "$cortex_url" "$admin_token" "$project")" ||
-    die "the agent flow (register, grant, discover, approve, discover) failed"
-[[ "$project_token" =~ ^[A-Za-z0-9_.-]+$ ]] || die "no project token from the agent flow"
-cortex_target="$cortex_url/project/secrets/$project"
+set_up_project_fetch
 measure_response "GET /project/secrets/$project" "$cortex_target" \
     -H "Authorization: Bearer $project_token"
 

@@ -259,6 +259,25 @@ start_nginx_same_size() {
     static_bytes="$bytes"
 }
 
+# --- the agent's project (project-secrets.sh, fetch-instructions.sh) ---------------------------
+
+# check_agent_flow_tools: agent_flow.py needs python3 with Debian's python3-cryptography.
+check_agent_flow_tools() {
+    python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
+        die "python3 with the cryptography module not found (Debian: apt-get install python3-cryptography)"
+}
+
+# set_up_project_fetch: runs the agent flow (bench/agent_flow.py: an agent, 5 secrets granted
+# to project "bench", discover, approval, discover) against the server; sets $project,
+# $project_token and $cortex_target (GET /project/secrets/$project).
+set_up_project_fetch() {
+    project="bench"
+    project_token="$(python3 "$bench_dir/agent_flow.py" "$cortex_url" "$admin_token" "$project")" ||
+        die "the agent flow (register, grant, discover, approve, discover) failed"
+    [[ "$project_token" =~ ^[A-Za-z0-9_.-]+$ ]] || die "no project token from the agent flow"
+    cortex_target="$cortex_url/project/secrets/$project"
+}
+
 # --- wrk --------------------------------------------------------------------------------------
 
 # run_wrk NAME URL [WRK_OPTION...]: runs wrk with $wrk_args into $tmp/wrk-NAME.txt, shows its

@@ -26,19 +26,13 @@ for fraction in $FIXED_FRACTIONS; do
         die "FIXED_FRACTIONS must be shares of nginx's rate between 0 and 1, not '$fraction'"
 done
 [[ " $FIXED_FRACTIONS " == *" 0.5 "* ]] || die "FIXED_FRACTIONS must include 0.5 (the goal's load)"
-python3 -c 'import cryptography.hazmat.primitives.asymmetric.ed25519' 2>/dev/null ||
-    die "python3 with the cryptography module not found (Debian: apt-get install python3-cryptography)"
+check_agent_flow_tools
 make_temp_dir
 start_cortex
 
 # --- the agent, its secrets and its project token --------------------------------------------
 
-# The agent flow (bench/agent_flow.py): register, grant 5 secrets, discover, approve, discover.
-project="bench"
-project_token="$(python3 "$bench_dir/agent_flow.py" "$cortex_url" "$admin_token" "$project")" ||
-    die "the agent flow (register, grant, discover, approve, discover) failed"
-[[ "$project_token" =~ ^[A-Za-z0-9_.-]+$ ]] || die "no project token from the agent flow"
-cortex_target="$cortex_url/project/secrets/$project"
+set_up_project_fetch # bench/agent_flow.py: an agent, 5 secrets, discover, approve, discover
 
 # --- the run ---------------------------------------------------------------------------------
 
