@@ -41,8 +41,11 @@ QByteArray hmacSha256(const SecureBytes &key, QByteArrayView data)
 HmacSha256Key::HmacSha256Key(QByteArrayView key) : m_state(sizeof(crypto_auth_hmacsha256_state))
 {
     ensureSodium();
-    crypto_auth_hmacsha256_init(reinterpret_cast<crypto_auth_hmacsha256_state *>(m_state.data()),
-                                bytes(key), static_cast<std::size_t>(key.size()));
+    // Keyed on the stack (aligned for the state's integers), kept as bytes in secure memory.
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, bytes(key), static_cast<std::size_t>(key.size()));
+    std::memcpy(m_state.data(), &state, sizeof state);
+    sodium_memzero(&state, sizeof state);
 }
 
 QByteArray HmacSha256Key::mac(QByteArrayView data) const
