@@ -232,11 +232,20 @@ bool ServerProcess::stop(int signal)
     if (!isRunning())
         return false;
     ::kill(pid_t(m_process.processId()), signal);
-    if (!waitForExit()) {
+    const bool exited = waitForExit();
+    if (!exited)
         kill();
-        return false;
-    }
-    return m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+    const bool clean =
+        exited && m_process.exitStatus() == QProcess::NormalExit && m_process.exitCode() == 0;
+    if (!clean) // say why: a failed stop is otherwise only "returned FALSE"
+        qWarning().noquote() << "server did not stop cleanly:"
+                             << (exited ? QStringLiteral("exit status %1, code %2")
+                                              .arg(int(m_process.exitStatus()))
+                                              .arg(m_process.exitCode())
+                                        : QStringLiteral("still running, killed"))
+                             << "\nits stderr ends:\n"
+                             << QString::fromUtf8(m_stderr.right(4000));
+    return clean;
 }
 
 void ServerProcess::kill()
