@@ -11,6 +11,29 @@ namespace cortex::crypto {
 using detail::bytes;
 using detail::ullSize;
 
+namespace {
+
+// Keyed with `key` (any length: longer keys are hashed first, as RFC 2104 says; unlike
+// crypto_auth_hmacsha256(), the init/update/final form takes any length).
+void keyState(crypto_auth_hmacsha256_state &state, QByteArrayView key)
+{
+    ensureSodium();
+    crypto_auth_hmacsha256_init(&state, bytes(key), static_cast<std::size_t>(key.size()));
+}
+
+// The MAC of `data` from a keyed state, which is used up and wiped (it holds the keyed inner
+// and outer hash states).
+QByteArray finishMac(crypto_auth_hmacsha256_state &state, QByteArrayView data)
+{
+    crypto_auth_hmacsha256_update(&state, bytes(data), ullSize(data));
+    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
+    crypto_auth_hmacsha256_final(&state, bytes(mac));
+    sodium_memzero(&state, sizeof state);
+    return mac;
+}
+
+} // namespace
+
 QByteArray sha256(QByteArrayView data)
 {
     ensureSodium();
@@ -21,16 +44,9 @@ QByteArray sha256(QByteArrayView data)
 
 QByteArray hmacSha256(QByteArrayView key, QByteArrayView data)
 {
-    ensureSodium();
-    // The init/update/final form, unlike crypto_auth_hmacsha256(), takes a key of any length
-    // (longer keys are hashed first, as RFC 2104 says).
     crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, bytes(key), static_cast<std::size_t>(key.size()));
-    crypto_auth_hmacsha256_update(&state, bytes(data), ullSize(data));
-    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
-    crypto_auth_hmacsha256_final(&state, bytes(mac));
-    sodium_memzero(&state, sizeof state); // it holds the keyed inner and outer hash states
-    return mac;
+    keyState(state, key);
+    return finishMac(state, data);
 }
 
 QByteArray hmacSha256(const SecureBytes &key, QByteArrayView data)
@@ -40,10 +56,9 @@ QByteArray hmacSha256(const SecureBytes &key, QByteArrayView data)
 
 HmacSha256Key::HmacSha256Key(QByteArrayView key) : m_state(sizeof(crypto_auth_hmacsha256_state))
 {
-    ensureSodium();
     // Keyed on the stack (aligned for the state's integers), kept as bytes in secure memory.
     crypto_auth_hmacsha256_state state;
-    crypto_auth_hmacsha256_init(&state, bytes(key), static_cast<std::size_t>(key.size()));
+    keyState(state, key);
     std::memcpy(m_state.data(), &state, sizeof state);
     sodium_memzero(&state, sizeof state);
 }
@@ -53,11 +68,7 @@ QByteArray HmacSha256Key::mac(QByteArrayView data) const
     Q_ASSERT(!isEmpty());
     crypto_auth_hmacsha256_state state; // a copy: the keyed one serves the next message too
     std::memcpy(&state, m_state.data(), sizeof state);
-    crypto_auth_hmacsha256_update(&state, bytes(data), ullSize(data));
-    QByteArray mac(crypto_auth_hmacsha256_BYTES, Qt::Uninitialized);
-    crypto_auth_hmacsha256_final(&state, bytes(mac));
-    sodium_memzero(&state, sizeof state);
-    return mac;
+    return finishMac(state, data);
 }
 
 } // namespace cortex::crypto
