@@ -11,7 +11,8 @@ if(CORTEX_SANITIZE)
     add_link_options(-fsanitize=address,undefined)
 endif()
 
-# cortex_add_test(NAME <name> SOURCES <files...> LIBS <libs...> LABELS <labels...>)
+# cortex_add_test(NAME <name> SOURCES <files...> LIBS <libs...> LABELS <labels...>
+#                 [TIMEOUT <s>] [ENVIRONMENT <VAR=value...>])
 # A Qt Test executable registered with ctest under the given labels.
 function(cortex_add_test)
     cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;ENVIRONMENT" ${ARGN})
@@ -20,7 +21,16 @@ function(cortex_add_test)
     target_compile_definitions(${T_NAME} PRIVATE
         CORTEX_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
         CORTEX_VECTORS_FILE="${PROJECT_SOURCE_DIR}/tests/vectors/crypto-kat.json")
-    add_test(NAME ${T_NAME} COMMAND ${T_NAME})
+    cortex_add_test_run(NAME ${T_NAME} EXECUTABLE ${T_NAME} LABELS ${T_LABELS}
+                        TIMEOUT ${T_TIMEOUT} ENVIRONMENT ${T_ENVIRONMENT})
+endfunction()
+
+# cortex_add_test_run(NAME <name> EXECUTABLE <test target> LABELS <labels...>
+#                     [TIMEOUT <s>] [ENVIRONMENT <VAR=value...>])
+# One more ctest run of a test executable, e.g. the same tests in another configuration.
+function(cortex_add_test_run)
+    cmake_parse_arguments(T "" "NAME;EXECUTABLE;TIMEOUT" "LABELS;ENVIRONMENT" ${ARGN})
+    add_test(NAME ${T_NAME} COMMAND ${T_EXECUTABLE})
     if(NOT T_TIMEOUT)
         set(T_TIMEOUT 600)
     endif()

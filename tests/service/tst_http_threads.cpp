@@ -1,11 +1,13 @@
 // The HTTP server's I/O threads, over real sockets against an http::HttpServer with test
 // routes: connections spread over several threads that read and write, while every handler
-// runs on the server's own thread, and every answer reaches its own request, in order.
+// runs on the server's own thread, and every answer reaches its own request, in order. With no
+// I/O threads (CORTEX_HTTP_THREADS=0) the server's own thread does all of it.
 
 #include "ServiceFixture.h"
 #include "http/HttpServer.h"
 #include "http/Router.h"
 
+#include <QDir>
 #include <QTest>
 #include <QThread>
 #include <memory>
@@ -39,6 +41,14 @@ private:
     bool m_had;
 };
 
+// The threads this process runs now.
+qsizetype processThreadCount()
+{
+    return QDir(QStringLiteral("/proc/self/task"))
+        .entryList(QDir::Dirs | QDir::NoDotAndDotDot)
+        .size();
+}
+
 } // namespace
 
 class TestHttpThreads : public QObject
@@ -51,8 +61,13 @@ private Q_SLOTS:
 
     void ioThreadCountFollowsTheEnvironment_data();
     void ioThreadCountFollowsTheEnvironment();
+    void listenStartsTheIoThreadsItIsToldTo_data();
+    void listenStartsTheIoThreadsItIsToldTo();
+    void manyConnectionsAreAnsweredInOrderByHandlersOnTheServerThread_data();
     void manyConnectionsAreAnsweredInOrderByHandlersOnTheServerThread();
+    void aConnectionClosedMidRequestLeavesTheOthersServed_data();
     void aConnectionClosedMidRequestLeavesTheOthersServed();
+    void serverStopsWithRequestsInFlight_data();
     void serverStopsWithRequestsInFlight();
 
 private:
@@ -105,28 +120,68 @@ bool TestHttpThreads::startServer(int ioThreads)
 void TestHttpThreads::ioThreadCountFollowsTheEnvironment_data()
 {
     QTest::addColumn<QByteArray>("value");
-    QTest::addColumn<int>("expected"); // 0: the default for this machine
+    QTest::addColumn<int>("expected"); // -1: the default for this machine
+    QTest::newRow("none") << QByteArray("0") << 0;
     QTest::newRow("one") << QByteArray("1") << 1;
     QTest::newRow("three") << QByteArray("3") << 3;
     QTest::newRow("sixty-four") << QByteArray("64") << 64;
-    QTest::newRow("zero") << QByteArray("0") << 0;
-    QTest::newRow("too many") << QByteArray("65") << 0;
-    QTest::newRow("negative") << QByteArray("-2") << 0;
-    QTest::newRow("not a number") << QByteArray("many") << 0;
+    QTest::newRow("too many") << QByteArray("65") << -1;
+    QTest::newRow("negative") << QByteArray("-2") << -1;
+    QTest::newRow("not a number") << QByteArray("many") << -1;
+    QTest::newRow("empty") << QByteArray("") << -1;
 }
 
 void TestHttpThreads::ioThreadCountFollowsTheEnvironment()
 {
     QFETCH(QByteArray, value);
     QFETCH(int, expected);
-    const int byDefault = qBound(1, QThread::idealThreadCount() - 1, 4);
+    // One per core beyond the first, at most four: none on a single core.
+    const int byDefault = qBound(0, QThread::idealThreadCount() - 1, 4);
     const ScopedEnv threads("CORTEX_HTTP_THREADS", value);
-    QCOMPARE(http::HttpServer::ioThreadCount(), expected ? expected : byDefault);
+    QCOMPARE(http::HttpServer::ioThreadCount(), expected >= 0 ? expected : byDefault);
+}
+
+void TestHttpThreads::listenStartsTheIoThreadsItIsToldTo_data()
+{
+    QTest::addColumn<int>("ioThreads");
+    QTest::newRow("none") << 0;
+    QTest::newRow("one") << 1;
+    QTest::newRow("three") << 3;
+}
+
+void TestHttpThreads::listenStartsTheIoThreadsItIsToldTo()
+{
+    QFETCH(int, ioThreads);
+    const qsizetype before = processThreadCount();
+    QVERIFY(startServer(ioThreads));
+    QCOMPARE(processThreadCount(), before + ioThreads);
+    RawConnection connection(m_server->port());
+    connection.write(rawRequest("GET", "/who/one"));
+    const std::optional<RawResponse> r = connection.readResponse();
+    QVERIFY(r.has_value());
+    QCOMPARE(r->object().value(QStringLiteral("id")).toString(), QStringLiteral("one"));
+    m_server.reset();
+    // A joined QThread's system thread may take a moment to leave /proc.
+    QTRY_COMPARE(processThreadCount(), before);
+}
+
+// The thread counts the request-handling tests run with.
+static void addIoThreadRows(std::initializer_list<int> counts)
+{
+    QTest::addColumn<int>("ioThreads");
+    for (const int count : counts)
+        QTest::addRow("%d I/O threads", count) << count;
+}
+
+void TestHttpThreads::manyConnectionsAreAnsweredInOrderByHandlersOnTheServerThread_data()
+{
+    addIoThreadRows({0, 3});
 }
 
 void TestHttpThreads::manyConnectionsAreAnsweredInOrderByHandlersOnTheServerThread()
 {
-    QVERIFY(startServer(3));
+    QFETCH(int, ioThreads);
+    QVERIFY(startServer(ioThreads));
     constexpr int Connections = 24;
     constexpr int PerConnection = 4;
     std::vector<std::unique_ptr<RawConnection>> connections;
@@ -162,9 +217,15 @@ void TestHttpThreads::manyConnectionsAreAnsweredInOrderByHandlersOnTheServerThre
         QCOMPARE(thread, QThread::currentThread());
 }
 
+void TestHttpThreads::aConnectionClosedMidRequestLeavesTheOthersServed_data()
+{
+    addIoThreadRows({0, 2});
+}
+
 void TestHttpThreads::aConnectionClosedMidRequestLeavesTheOthersServed()
 {
-    QVERIFY(startServer(2));
+    QFETCH(int, ioThreads);
+    QVERIFY(startServer(ioThreads));
     {
         RawConnection quitter(m_server->port());
         QVERIFY(quitter.isConnected());
@@ -181,9 +242,15 @@ void TestHttpThreads::aConnectionClosedMidRequestLeavesTheOthersServed()
     }
 }
 
+void TestHttpThreads::serverStopsWithRequestsInFlight_data()
+{
+    addIoThreadRows({0, 2});
+}
+
 void TestHttpThreads::serverStopsWithRequestsInFlight()
 {
-    QVERIFY(startServer(2));
+    QFETCH(int, ioThreads);
+    QVERIFY(startServer(ioThreads));
     std::vector<std::unique_ptr<RawConnection>> connections;
     for (int c = 0; c < 8; ++c) {
         connections.push_back(std::make_unique<RawConnection>(m_server->port()));
@@ -194,7 +261,7 @@ void TestHttpThreads::serverStopsWithRequestsInFlight()
         QVERIFY(connections.back()->flush());
     }
     QTest::qWait(5);
-    m_server.reset(); // the I/O threads stop and drop their connections; nothing crashes
+    m_server.reset(); // its connections are dropped (by the I/O threads); nothing crashes
     for (auto &conn : connections)
         QVERIFY(conn->waitForClosed());
     // Whatever was answered before the stop was answered in full and in order.

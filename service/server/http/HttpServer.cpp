@@ -1,6 +1,7 @@
 #include "http/HttpServer.h"
 
 #include "http/HttpWorker.h"
+#include "http/RequestIntake.h"
 #include "http/ResponseSlotState.h"
 
 #include <QLoggingCategory>
@@ -28,6 +29,7 @@ void HttpServer::stop()
     for (const std::unique_ptr<HttpWorker> &worker : m_workers)
         worker->stop();
     m_workers.clear();
+    m_ownIntake.reset(); // and its connections
     // Their connections are gone: nothing still waiting can be delivered.
     for (const auto &[ticket, waiting] : std::exchange(m_waiting, {}))
         if (const std::shared_ptr<detail::SlotState> state = waiting.lock())
@@ -40,19 +42,20 @@ int HttpServer::ioThreadCount()
     if (!text.isEmpty()) {
         bool ok = false;
         const int count = text.toInt(&ok);
-        if (ok && count >= 1 && count <= 64)
+        if (ok && count >= 0 && count <= 64)
             return count;
-        qCWarning(lcHttp) << "CORTEX_HTTP_THREADS must be an integer from 1 to 64; ignored";
+        qCWarning(lcHttp) << "CORTEX_HTTP_THREADS must be an integer from 0 to 64; ignored";
     }
-    return qBound(1, QThread::idealThreadCount() - 1, 4);
+    // On one core an I/O thread would only add two thread switches to every request.
+    return qBound(0, QThread::idealThreadCount() - 1, 4);
 }
 
 bool HttpServer::listen(const QHostAddress &address, quint16 port,
                         std::optional<QSslConfiguration> tls, QString *error)
 {
     m_tls = tls.has_value();
-    // Only binds and listens: the I/O threads accept, each through a ListeningServer of its own
-    // on a copy of this socket.
+    // Only binds and listens: the I/O threads (or, with none, this thread's own intake) accept,
+    // each through a ListeningServer of its own on a copy of this socket.
     auto *listener = new QTcpServer(this);
     if (!listener->listen(address, port)) {
         *error = listener->errorString();
@@ -62,20 +65,35 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port,
     listener->pauseAccepting();
     m_listener = listener;
 
-    const HttpWorker::Hooks hooks{[post = m_requestThread, this](Exchange &&exchange) {
-                                      post->post([this, exchange = std::move(exchange)]() mutable {
-                                          answer(std::move(exchange));
-                                      });
-                                  },
-                                  [post = m_requestThread, this](quint64 ticket) {
-                                      post->post([this, ticket] { clientGone(ticket); });
-                                  }};
-    for (int i = ioThreadCount(); i > 0; --i) {
+    const int threads = ioThreadCount();
+    using Submit = std::function<void(Exchange && exchange)>;
+    const RequestIntake::Hooks hooks{
+        threads == 0
+            // QHttpServer calls this from its read handler on this thread; the answer's write
+            // is posted (ReplyTo), so it never runs inside the parser.
+            ? Submit([this](Exchange &&exchange) { answer(std::move(exchange)); })
+            : Submit([post = m_requestThread, this](Exchange &&exchange) {
+                  post->post([this, exchange = std::move(exchange)]() mutable {
+                      answer(std::move(exchange));
+                  });
+              }),
+        [post = m_requestThread, this](quint64 ticket) {
+            post->post([this, ticket] { clientGone(ticket); });
+        }};
+    for (int i = std::max(threads, 1); i > 0; --i) {
         const int copy = ::fcntl(int(listener->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
         if (copy < 0) {
             *error = QStringLiteral("cannot share the listening socket with an I/O thread");
             stop();
             return false;
+        }
+        if (threads == 0) {
+            m_ownIntake = RequestIntake::open(copy, m_limits, tls, hooks, m_requestThread, error);
+            if (!m_ownIntake) {
+                stop();
+                return false;
+            }
+            break;
         }
         auto worker = std::make_unique<HttpWorker>(copy, m_limits, tls, hooks, nullptr);
         if (!worker->startAccepting(error)) {

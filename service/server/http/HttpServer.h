@@ -18,6 +18,7 @@
 namespace cortex::http {
 
 class HttpWorker;
+class RequestIntake;
 
 // Runs between routing and the handler: the service's gate (seal state, admin token). It
 // returns the response, usually by calling route.handler(request).
@@ -27,7 +28,9 @@ using Middleware = std::function<HttpResponse(const Route &route, HttpRequest &r
 // response writes) accept and read; this object, on the thread that created it (the request
 // thread), routes every request itself (JSON 404/405, OPTIONS, HEAD), runs the middleware and
 // the handler, turns ApiError exceptions into JSON errors and sends the answer back. Handlers
-// thus all run on one thread, as if the server had no other.
+// thus all run on one thread, as if the server had no other. With no I/O threads the request
+// thread reads and writes the connections itself: no hand-over between threads per request,
+// at the price of one core for everything.
 class HttpServer : public QObject
 {
     Q_OBJECT
@@ -42,8 +45,8 @@ public:
     QHostAddress address() const;
     bool isTls() const { return m_tls; }
 
-    // How many I/O threads listen() starts: CORTEX_HTTP_THREADS when set (1 to 64), else one
-    // per core beyond the first, from 1 to 4.
+    // How many I/O threads listen() starts: CORTEX_HTTP_THREADS when set (0 to 64), else one
+    // per core beyond the first, at most 4 (none on a single core).
     static int ioThreadCount();
 
 private:
@@ -60,6 +63,7 @@ private:
     bool m_tls = false;
     std::shared_ptr<ThreadPost> m_requestThread; // runs answer() here, for the I/O threads
     std::vector<std::unique_ptr<HttpWorker>> m_workers;
+    std::unique_ptr<RequestIntake> m_ownIntake; // with no I/O threads: on the request thread
     // Deferred responses still waiting, by ticket: cancelled when their client goes.
     std::unordered_map<quint64, std::weak_ptr<detail::SlotState>> m_waiting;
 };

@@ -1,31 +1,26 @@
 #pragma once
 
-#include "http/Exchange.h"
 #include "http/HttpLimits.h"
+#include "http/RequestIntake.h"
 
 #include <QSemaphore>
 #include <QSslConfiguration>
 #include <QThread>
-#include <functional>
 #include <memory>
 #include <optional>
 
 namespace cortex::http {
 
-// One I/O thread of the HTTP server: it accepts connections from the shared listening socket,
-// guards them, reads and parses their requests and writes the answers, so the request thread
-// (the one that owns the store and the keys) spends its time on the requests themselves.
+// One I/O thread of the HTTP server: its RequestIntake accepts connections from the shared
+// listening socket, guards them, reads and parses their requests and writes the answers, so the
+// request thread (the one that owns the store and the keys) spends its time on the requests
+// themselves.
 class HttpWorker : public QThread
 {
     Q_OBJECT
 public:
-    struct Hooks
-    {
-        // A parsed request for the request thread (called on this I/O thread).
-        std::function<void(Exchange &&exchange)> submit;
-        // The client of an outstanding request disconnected (called on this I/O thread).
-        std::function<void(quint64 ticket)> clientGone;
-    };
+    // Called on this I/O thread: `submit` passes a parsed request to the request thread.
+    using Hooks = RequestIntake::Hooks;
 
     // Takes ownership of `listeningSocket`, a duplicate of the server's listening descriptor.
     HttpWorker(qintptr listeningSocket, const HttpLimits &limits,
