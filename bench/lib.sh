@@ -23,6 +23,13 @@
 THREADS="${THREADS:-2}"
 CONNECTIONS="${CONNECTIONS:-32}"
 DURATION="${DURATION:-10s}"
+# Optional CPU placement (taskset CPU lists such as 0-1 and 2-3): the servers on SERVER_CPUS,
+# wrk and the fixed-rate generator on LOAD_CPUS, so that the load does not take the servers'
+# CPUs. Unset: everything shares every CPU.
+SERVER_CPUS="${SERVER_CPUS:-}"
+LOAD_CPUS="${LOAD_CPUS:-}"
+server_cpus=()
+load_cpus=()
 
 bench_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$bench_dir/.." && pwd)"
@@ -68,6 +75,30 @@ check_settings() {
     command -v wrk >/dev/null || die "wrk not found (Debian: apt-get install wrk)"
     command -v curl >/dev/null || die "curl not found (Debian: apt-get install curl)"
     wrk_args=(-t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency)
+    check_cpu_placement
+}
+
+check_cpu_placement() {
+    [[ -n "$SERVER_CPUS$LOAD_CPUS" ]] || return 0
+    [[ -n "$SERVER_CPUS" && -n "$LOAD_CPUS" ]] || die "set both SERVER_CPUS and LOAD_CPUS, or neither"
+    command -v taskset >/dev/null || die "taskset not found (Debian: apt-get install util-linux)"
+    local cpus
+    for cpus in "$SERVER_CPUS" "$LOAD_CPUS"; do
+        [[ "$cpus" =~ ^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$ ]] ||
+            die "'$cpus' is not a CPU list (like 0, 0-1 or 0,2)"
+        taskset -c "$cpus" true 2>/dev/null || die "CPUs $cpus are not available to this script"
+    done
+    server_cpus=(taskset -c "$SERVER_CPUS")
+    load_cpus=(taskset -c "$LOAD_CPUS")
+}
+
+# Where the servers and the load run, for the reports.
+cpu_placement() {
+    if ((${#server_cpus[@]})); then
+        echo "servers on CPUs $SERVER_CPUS, load on CPUs $LOAD_CPUS (of $(nproc --all))"
+    else
+        echo "servers and load share all $(nproc) CPUs"
+    fi
 }
 
 # --- temp dir and cleanup ---------------------------------------------------------------------
@@ -126,7 +157,7 @@ start_cortex() {
     : >"$tmp/server.out" # exists before the poll below reads it (the child opens it async)
     : >"$tmp/server.err"
     CORTEX_KEK_PASSWORD="$password" CORTEX_KDF_PROFILE=interactive \
-        "${cortex_prefix[@]}" "$server_bin" --data-dir "$tmp/data" --listen 127.0.0.1:0 \
+        "${server_cpus[@]}" "${cortex_prefix[@]}" "$server_bin" --data-dir "$tmp/data" --listen 127.0.0.1:0 \
         >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
 
@@ -210,7 +241,7 @@ http {
     }
 }
 EOF
-    "${nginx_prefix[@]}" "$nginx_bin" -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
+    "${server_cpus[@]}" "${nginx_prefix[@]}" "$nginx_bin" -p "$tmp/nginx/" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
         >"$tmp/nginx/stdout.log" 2>&1 &
     nginx_pid=$!
     for ((i = 0; i < startup_seconds * 10; i++)); do
@@ -288,7 +319,7 @@ run_wrk() {
     shift 2
     echo "== wrk ${wrk_args[*]} $name"
     # In the background, so that a signal to this script is handled at once (wait returns).
-    wrk "${wrk_args[@]}" "$@" "$url" >"$tmp/wrk-$name.txt" 2>&1 &
+    "${load_cpus[@]}" wrk "${wrk_args[@]}" "$@" "$url" >"$tmp/wrk-$name.txt" 2>&1 &
     wrk_pid=$!
     local rc=0
     wait "$wrk_pid" || rc=$?
@@ -356,7 +387,7 @@ compare_with_nginx() {
     local url="$1" busy
     shift
     echo "cortex-server: $server_bin"
-    echo "response body: $static_bytes bytes; wrk ${wrk_args[*]}; $(nproc) CPUs"
+    echo "response body: $static_bytes bytes; wrk ${wrk_args[*]}; $(cpu_placement)"
     # Both servers and wrk share these CPUs: anything else running skews the numbers.
     busy="$(cpu_busy_percent)"
     echo "CPU busy just before the run (other work on this machine): $busy%"
@@ -430,7 +461,7 @@ check_fixed_rate_tool() {
 run_fixed_rate() {
     local name="$1" rate="$2" url="$3" rc=0
     shift 3
-    "$load_bin" --rate "$rate" --connections "$CONNECTIONS" --duration "$fixed_seconds" \
+    "${load_cpus[@]}" "$load_bin" --rate "$rate" --connections "$CONNECTIONS" --duration "$fixed_seconds" \
         --warmup 2 "$@" "$url" >"$tmp/load-$name.txt" 2>&1 &
     wrk_pid=$!
     wait "$wrk_pid" || rc=$?

@@ -9,7 +9,8 @@
 #
 # Environment: THREADS (2), CONNECTIONS (32), DURATION (10s) are passed to wrk as -t/-c/-d;
 # CONNECTIONS and DURATION also set the fixed-rate runs, offered FIXED_FRACTIONS (0.125 0.25 0.5)
-# of nginx's wrk rate.
+# of nginx's wrk rate. SERVER_CPUS and LOAD_CPUS (taskset CPU lists, both or neither) put
+# the servers and the load (wrk, the fixed-rate generator) on CPUs of their own.
 # It builds nothing; build first with `cmake --workflow --preset release`.
 # All traffic stays on 127.0.0.1; every process it starts and its temp dir are removed on exit.
 set -euo pipefail

@@ -4,7 +4,9 @@
 #
 #   bench/secret-read.sh [PATH/TO/cortex-server]
 #
-# Environment: THREADS (2), CONNECTIONS (32), DURATION (10s) are passed to wrk as -t/-c/-d.
+# Environment: THREADS (2), CONNECTIONS (32), DURATION (10s) are passed to wrk as -t/-c/-d;
+# SERVER_CPUS and LOAD_CPUS (taskset CPU lists, both or neither) put the servers and wrk on
+# CPUs of their own.
 # It builds nothing; build first with `cmake --workflow --preset release`.
 # All traffic stays on 127.0.0.1; every process it starts and its temp dir are removed on exit.
 set -euo pipefail
