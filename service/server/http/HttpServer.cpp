@@ -83,7 +83,7 @@ bool HttpServer::listen(const QHostAddress &address, quint16 port,
     for (int i = std::max(threads, 1); i > 0; --i) {
         const int copy = ::fcntl(int(listener->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
         if (copy < 0) {
-            *error = QStringLiteral("cannot share the listening socket with an I/O thread");
+            *error = QStringLiteral("cannot duplicate the listening socket");
             stop();
             return false;
         }
