@@ -168,14 +168,15 @@ QByteArray VaultServer::generateAdminToken()
 }
 
 QByteArray VaultServer::initialize(const crypto::SecureBytes &password, crypto::KdfProfile profile,
-                                   std::optional<QByteArray> adminToken)
+                                   std::optional<QByteArray> adminTokenHash)
 {
-    const QByteArray token = adminToken.value_or(generateAdminToken());
+    const QByteArray token = adminTokenHash ? QByteArray() : generateAdminToken();
     store::Transaction tx(*m_db);
     m_vault->initializeWithPassword(password.view(), profile);
-    m_adminAuth->setToken(token, store::timestamp(m_clock.now()));
+    m_adminAuth->setTokenHash(adminTokenHash.value_or(api::AdminAuth::tokenHash(token)),
+                              store::timestamp(m_clock.now()));
     tx.commit();
-    return adminToken ? QByteArray() : token;
+    return token;
 }
 
 vault::Vault::UnsealResult VaultServer::unseal(const crypto::SecureBytes &password)

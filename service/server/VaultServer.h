@@ -55,10 +55,11 @@ public:
     // /sys/seal, shutdown and the destructor.
     void sealAndRecord(const http::HttpRequest *request);
 
-    // Initialises the vault with a password keyslot, unsealed. The admin token is the given
-    // one, or a generated one that is returned (and never stored in the clear).
+    // Initialises the vault with a password keyslot, unsealed. The admin token is the one
+    // whose hash (api::AdminAuth::tokenHash) is given, or a generated one that is returned (and
+    // never stored in the clear); empty when a hash was given.
     QByteArray initialize(const crypto::SecureBytes &password, crypto::KdfProfile profile,
-                          std::optional<QByteArray> adminToken = std::nullopt);
+                          std::optional<QByteArray> adminTokenHash = std::nullopt);
     vault::Vault::UnsealResult unseal(const crypto::SecureBytes &password);
     // Share-by-share unseal, shared by POST /sys/unseal, --share-file and the terminal.
     vault::ShareUnseal &shareUnseal() { return *m_shareUnseal; }

@@ -97,6 +97,7 @@ private Q_SLOTS:
     void noValueInDataDirOrOutput();
     void deletedSecretLeavesNoTrace();
     void environmentSecretsLeaveTheProcess();
+    void anAdminTokenFromTheEnvironmentIsKeptOnlyAsItsHash();
     void decodedSecretsDoNotLingerInMemory();
 
 private:
@@ -461,10 +462,57 @@ void TestE2ePlaintext::environmentSecretsLeaveTheProcess()
     QVERIFY(block.contains("CORTEX_KEK_PASSWORD=")); // the name stays; its value is gone
     QVERIFY(!block.contains(password));
     QVERIFY(!block.contains(adminToken));
+    // Nor anywhere else in its memory: the password is wiped once the key is derived, the
+    // token is kept only as its hash.
+    QString error;
+    const QByteArray dataDirText = tmp.filePath(str("data")).toUtf8();
+    const QList<QByteArray> found =
+        foundInMemory(server.pid(), {dataDirText, password, adminToken}, &error);
+    if (error.isEmpty()) {
+        QVERIFY2(found.contains(dataDirText), "the memory search finds nothing");
+        QVERIFY2(!found.contains(password), "the password is in the server's memory");
+        QVERIFY2(!found.contains(adminToken), "the admin token is in the server's memory");
+    }
 
     // Both were taken whole: the vault is unsealed, and the token opens the admin API.
     HttpClient http;
     http.setBaseUrl(server.url());
+    http.setAdminToken(adminToken);
+    QCOMPARE(http.get(str("/admin/secrets")).status, 200);
+    QVERIFY(server.stop());
+}
+
+// ADMIN_TOKEN given to a server that waits for POST /sys/init: until then the server holds
+// only its SHA-256, as the store will, and not the token itself; the init still takes it.
+void TestE2ePlaintext::anAdminTokenFromTheEnvironmentIsKeptOnlyAsItsHash()
+{
+    QTemporaryDir tmp;
+    QVERIFY(tmp.isValid());
+    const QString dataDir = tmp.filePath(str("data-") + randomHex(8));
+    const QByteArray adminToken = "ADMIN-TOKEN-" + randomHex(16).toLatin1();
+    ServerProcess server(ServerBin, dataDir);
+    server.environment().insert(str("ADMIN_TOKEN"), QString::fromLatin1(adminToken));
+    QVERIFY2(server.start(), server.allOutput().constData());
+    QVERIFY2(server.waitForOutputLine({"vault is not initialized: waiting for POST "}),
+             server.allOutput().constData());
+
+    QString error;
+    const QByteArray dataDirText = dataDir.toUtf8();
+    const QList<QByteArray> found = foundInMemory(server.pid(), {dataDirText, adminToken}, &error);
+    if (!error.isEmpty())
+        QSKIP(qPrintable(str("the server's memory cannot be read here (%1)").arg(error)));
+    QVERIFY2(found.contains(dataDirText), "the memory search finds nothing");
+    QVERIFY2(!found.contains(adminToken), "the admin token is in the server's memory");
+
+    HttpClient http;
+    http.setBaseUrl(server.url());
+    const QString password = str("PASSWORD-") + randomHex(12);
+    const HttpReply init = http.post(str("/sys/init"), {{str("password"), password}});
+    QVERIFY2(init.status == 200, init.describe().constData());
+    QCOMPARE(init.object().value(str("admin_token_source")).toString(), str("ADMIN_TOKEN"));
+    QCOMPARE(http.post(str("/sys/unseal"), {{str("password"), password}}).status, 200);
+    http.setAdminToken(adminToken + "x");
+    QCOMPARE(http.get(str("/admin/secrets")).status, 401);
     http.setAdminToken(adminToken);
     QCOMPARE(http.get(str("/admin/secrets")).status, 200);
     QVERIFY(server.stop());

@@ -21,14 +21,14 @@ void AdminAuth::require(const http::HttpRequest &request)
                                      QStringLiteral("the X-Admin-Token header is required"));
     if (!m_hash)
         m_hash = store::VaultStateRepository(m_db).adminTokenHash();
-    if (!m_hash || !crypto::constantTimeEquals(crypto::sha256(presented), *m_hash))
+    if (!m_hash || !crypto::constantTimeEquals(tokenHash(presented), *m_hash))
         throw ApiError::unauthorized(QStringLiteral("invalid_admin_token"),
                                      QStringLiteral("invalid admin token"));
 }
 
-void AdminAuth::setToken(const QByteArray &token, const QString &createdAt)
+void AdminAuth::setTokenHash(const QByteArray &tokenHash, const QString &createdAt)
 {
-    store::VaultStateRepository(m_db).setAdminTokenHash(crypto::sha256(token), createdAt);
+    store::VaultStateRepository(m_db).setAdminTokenHash(tokenHash, createdAt);
     m_hash.reset(); // read back after the commit: a rolled-back token must not stay cached
 }
 
@@ -37,9 +37,14 @@ QByteArray AdminAuth::generateToken()
     return crypto::randomToken(u"cvadm_", 32).toLatin1();
 }
 
-std::optional<QByteArray> AdminAuth::takePresetToken()
+QByteArray AdminAuth::tokenHash(QByteArrayView token)
 {
-    return std::exchange(m_preset, std::nullopt);
+    return crypto::sha256(token);
+}
+
+std::optional<QByteArray> AdminAuth::takePresetTokenHash()
+{
+    return std::exchange(m_presetHash, std::nullopt);
 }
 
 bool AdminAuth::hasToken()

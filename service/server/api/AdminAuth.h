@@ -24,20 +24,24 @@ public:
     // Throws ApiError 401 missing_admin_token / invalid_admin_token.
     void require(const http::HttpRequest &request);
 
-    // Stores the hash of a new token (at initialisation).
-    void setToken(const QByteArray &token, const QString &createdAt);
+    // Stores a new token (at initialisation) as what the store keeps of it, its tokenHash():
+    // the server itself need never keep the token.
+    void setTokenHash(const QByteArray &tokenHash, const QString &createdAt);
     bool hasToken();
 
     // A fresh admin token: "cvadm_" + 32 random bytes, base64url.
     static QByteArray generateToken();
-    // ADMIN_TOKEN given at startup to a server that waits for POST /sys/init: used there once.
-    void presetToken(QByteArray token) { m_preset = std::move(token); }
-    std::optional<QByteArray> takePresetToken();
+    // What the store keeps of a token: its SHA-256.
+    static QByteArray tokenHash(QByteArrayView token);
+    // ADMIN_TOKEN given at startup to a server that waits for POST /sys/init, as its hash (the
+    // token itself is not kept): used there once.
+    void presetTokenHash(QByteArray tokenHash) { m_presetHash = std::move(tokenHash); }
+    std::optional<QByteArray> takePresetTokenHash();
 
 private:
     store::Database &m_db;
-    std::optional<QByteArray> m_hash; // cached; the table changes only through setToken
-    std::optional<QByteArray> m_preset;
+    std::optional<QByteArray> m_hash; // cached; the table changes only through setTokenHash
+    std::optional<QByteArray> m_presetHash;
 };
 
 } // namespace cortex::api

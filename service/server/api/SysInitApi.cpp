@@ -46,18 +46,19 @@ void registerSysInitRoutes(http::Router &router, ApiContext &ctx)
                                        QStringLiteral("give secret_shares and secret_threshold, "
                                                       "a password, or both"));
 
-        std::optional<QByteArray> presetToken = ctx.adminAuth.takePresetToken();
-        const QByteArray adminToken = presetToken.value_or(AdminAuth::generateToken());
+        const std::optional<QByteArray> presetHash = ctx.adminAuth.takePresetTokenHash();
+        const QByteArray adminToken = presetHash ? QByteArray() : AdminAuth::generateToken();
         std::optional<vault::NewShareSet> set;
         try {
             store::Transaction tx(ctx.db);
             set = ctx.vault.initialize(password.view(), ctx.kdfProfile,
                                        threshold ? int(*threshold) : 0, count ? int(*count) : 0);
-            ctx.adminAuth.setToken(adminToken, store::timestamp(ctx.clock.now()));
+            ctx.adminAuth.setTokenHash(presetHash.value_or(AdminAuth::tokenHash(adminToken)),
+                                       store::timestamp(ctx.clock.now()));
             tx.commit();
         } catch (...) {
-            if (presetToken)
-                ctx.adminAuth.presetToken(*presetToken);
+            if (presetHash)
+                ctx.adminAuth.presetTokenHash(*presetHash);
             throw;
         }
         qCInfo(lcSysInit).noquote() << request.requestId << "vault initialized through /sys/init"
@@ -67,7 +68,7 @@ void registerSysInitRoutes(http::Router &router, ApiContext &ctx)
                                             : QStringLiteral("with a password"))
                                     << "from" << request.peer.toString();
         QJsonObject out = set ? set->toJson() : QJsonObject();
-        if (presetToken) {
+        if (presetHash) {
             out.insert(QStringLiteral("admin_token_source"), QStringLiteral("ADMIN_TOKEN"));
         } else {
             out.insert(QStringLiteral("admin_token"), QString::fromLatin1(adminToken));

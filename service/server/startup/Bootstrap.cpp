@@ -57,24 +57,26 @@ bool isLoopback(const QHostAddress &address)
 
 // First start with a password: the vault, its password slot and the admin token.
 bool initializeAtStartup(VaultServer &server, const crypto::SecureBytes &password,
-                         crypto::KdfProfile profile, std::optional<QByteArray> adminToken,
+                         crypto::KdfProfile profile, std::optional<QByteArray> adminTokenHash,
                          QString *error)
 {
     // The generated token reaches its file before the vault is committed: a crash in
     // between must not leave a vault whose admin token nobody has.
     const QString file = QDir(server.dataDir()).filePath(QStringLiteral("admin-token"));
-    const bool generate = !adminToken;
+    const bool generate = !adminTokenHash;
+    QByteArray generated;
     if (generate) {
-        adminToken = VaultServer::generateAdminToken();
-        if (!writePrivateFile(file, *adminToken + '\n')) {
+        generated = VaultServer::generateAdminToken();
+        if (!writePrivateFile(file, generated + '\n')) {
             *error = QStringLiteral("cannot write %1").arg(file);
             return false;
         }
+        adminTokenHash = api::AdminAuth::tokenHash(generated);
     } else {
         QFile::remove(file); // a leftover from an earlier vault would name the wrong token
     }
     try {
-        server.initialize(password, profile, adminToken);
+        server.initialize(password, profile, adminTokenHash);
     } catch (...) {
         if (generate)
             QFile::remove(file);
@@ -84,7 +86,7 @@ bool initializeAtStartup(VaultServer &server, const crypto::SecureBytes &passwor
             .arg(server.dataDir(), crypto::kdfProfileName(profile)));
     if (generate) {
         say(QStringLiteral("admin token (shown once; also in %1, mode 0600): %2")
-                .arg(file, QString::fromLatin1(*adminToken)));
+                .arg(file, QString::fromLatin1(generated)));
     } else {
         say(QStringLiteral("admin token: taken from ADMIN_TOKEN"));
     }
@@ -238,16 +240,16 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
     server.setKdfProfile(profile);
     bool waitingForInit = false;
     if (!server.isInitialized()) {
-        std::optional<QByteArray> adminToken;
+        // ADMIN_TOKEN is kept only as the hash the store keeps of it.
+        std::optional<QByteArray> adminTokenHash;
         if (const std::optional<crypto::SecureBytes> fromEnvironment =
                 takeSecretFromEnvironment("ADMIN_TOKEN")) {
-            adminToken = QByteArray(reinterpret_cast<const char *>(fromEnvironment->data()),
-                                    qsizetype(fromEnvironment->size()));
-            if (adminToken->size() < MinAdminTokenBytes) {
+            if (qsizetype(fromEnvironment->size()) < MinAdminTokenBytes) {
                 *error = QStringLiteral("ADMIN_TOKEN must be at least %1 characters")
                              .arg(MinAdminTokenBytes);
                 return nullptr;
             }
+            adminTokenHash = api::AdminAuth::tokenHash(fromEnvironment->view());
         }
         crypto::SecureBytes password;
         if (options.dev) {
@@ -271,9 +273,9 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
         if (password.isEmpty()) {
             // No terminal and no password source: an operator creates the vault remotely.
             waitingForInit = true;
-            if (adminToken)
-                server.adminAuth().presetToken(*adminToken);
-        } else if (!initializeAtStartup(server, password, profile, adminToken, error)) {
+            if (adminTokenHash)
+                server.adminAuth().presetTokenHash(*adminTokenHash);
+        } else if (!initializeAtStartup(server, password, profile, adminTokenHash, error)) {
             return nullptr;
         }
     } else if (!unsealAtStartup(server, options, error)) {
