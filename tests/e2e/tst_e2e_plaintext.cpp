@@ -32,6 +32,28 @@ QByteArray firstCharEscaped(const QByteArray &value)
     return "\\u00" + value.left(1).toHex() + value.mid(1);
 }
 
+// The sanitizer runtime of an ASan build (the server is built with the tests) copies the
+// process's environment block when it starts, before main() and out of the server's reach:
+// there a value that came in the environment stays in memory as "NAME=value". It also keeps
+// freed heap blocks unreused for a while, which makes the search below see any copy the server
+// made and dropped without wiping it.
+constexpr bool SanitizerCopiesEnvironment =
+#if defined(__SANITIZE_ADDRESS__)
+    true;
+#else
+    false;
+#endif
+
+// Whether `form` occurs in `chunk` other than as the value of a NAME=value environment entry
+// kept by the sanitizer runtime.
+bool occursIn(const QByteArray &chunk, const QByteArray &form)
+{
+    for (qsizetype at = chunk.indexOf(form); at >= 0; at = chunk.indexOf(form, at + 1))
+        if (!SanitizerCopiesEnvironment || at == 0 || chunk.at(at - 1) != '=')
+            return true;
+    return false;
+}
+
 // Which of `needles` (UTF-8, or as UTF-16LE as a QString holds it) are in the readable memory
 // of process `pid`. Empty with *error set when the memory cannot be read at all.
 QList<QByteArray> foundInMemory(qint64 pid, const QList<QByteArray> &needles, QString *error)
@@ -76,7 +98,7 @@ QList<QByteArray> foundInMemory(qint64 pid, const QList<QByteArray> &needles, QS
             readable += chunk.size();
             for (qsizetype i = 0; i < forms.size(); ++i) {
                 const QByteArray &needle = needles.at(i / 2);
-                if (!found.contains(needle) && chunk.contains(forms.at(i)))
+                if (!found.contains(needle) && occursIn(chunk, forms.at(i)))
                     found.append(needle);
             }
         }

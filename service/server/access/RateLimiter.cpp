@@ -5,6 +5,7 @@
 #include <QCryptographicHash>
 #include <QMutexLocker>
 #include <algorithm>
+#include <unistd.h> // environ
 
 using namespace Qt::StringLiterals;
 
@@ -326,7 +327,20 @@ RateLimitConfig::Parsed RateLimitConfig::fromEnvironment(const QProcessEnvironme
 
 RateLimitConfig::Parsed RateLimitConfig::fromEnvironment()
 {
-    return fromEnvironment(QProcessEnvironment::systemEnvironment());
+    // Only the variables read here: a copy of the whole environment (systemEnvironment()) would
+    // also copy the secrets handed over in it (CORTEX_KEK_PASSWORD, ADMIN_TOKEN) onto the heap
+    // before startup takes them out and wipes them.
+    QProcessEnvironment env;
+    for (char **entry = environ; entry && *entry; ++entry) {
+        const QByteArrayView line(*entry);
+        const qsizetype equals = line.indexOf('=');
+        if (equals < 0)
+            continue;
+        const QByteArrayView name = line.first(equals);
+        if (name.startsWith("CORTEX_RATE_") || name == "CORTEX_TRUSTED_PROXIES")
+            env.insert(QString::fromLatin1(name), QString::fromLocal8Bit(line.sliced(equals + 1)));
+    }
+    return fromEnvironment(env);
 }
 
 bool RateLimitConfig::isTrustedProxy(const QHostAddress &address) const

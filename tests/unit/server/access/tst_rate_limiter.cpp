@@ -83,6 +83,7 @@ private Q_SLOTS:
     void config_data();
     void config();
     void failedPasswordConfig();
+    void processEnvironmentIsRead();
     void trustedProxies_data();
     void trustedProxies();
     void clientAddress_data();
@@ -522,6 +523,26 @@ void TestRateLimiter::failedPasswordConfig()
     QCOMPARE(low.warnings.size(), 1);
     QVERIFY2(low.warnings.first().contains(name) && low.warnings.first().contains(u"minimum"_s),
              qPrintable(low.warnings.first()));
+}
+
+// fromEnvironment() without an argument reads the process's own variables (only its own ones:
+// it must not copy the secrets handed over in the environment).
+void TestRateLimiter::processEnvironmentIsRead()
+{
+    qputenv("CORTEX_RATE_DISCOVER_PER_MINUTE", "77");
+    qputenv("CORTEX_RATE_TOKEN_FETCH_PER_MINUTE", "500");
+    qputenv("CORTEX_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7");
+    const auto parsed = RateLimitConfig::fromEnvironment();
+    qunsetenv("CORTEX_RATE_DISCOVER_PER_MINUTE");
+    qunsetenv("CORTEX_RATE_TOKEN_FETCH_PER_MINUTE");
+    qunsetenv("CORTEX_TRUSTED_PROXIES");
+    QVERIFY2(parsed.warnings.isEmpty(), qPrintable(parsed.warnings.join(u'\n')));
+    QCOMPARE(parsed.config.discoverPerPeer.requests, 77);
+    QVERIFY(parsed.config.validTokenFetch.has_value());
+    QCOMPARE(parsed.config.validTokenFetch->requests, 500);
+    QVERIFY(parsed.config.isTrustedProxy(QHostAddress(u"10.1.2.3"_s)));
+    QVERIFY(parsed.config.isTrustedProxy(QHostAddress(u"192.0.2.7"_s)));
+    QVERIFY(!parsed.config.isTrustedProxy(QHostAddress(u"192.0.2.8"_s)));
 }
 
 void TestRateLimiter::trustedProxies_data()
