@@ -4,6 +4,7 @@
 #include "E2eSupport.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -555,6 +556,27 @@ void TestE2eStartup::adminTokenFromEnvironment()
     QCOMPARE(http.get(str("/admin/secrets")).status, 200);
     QVERIFY(!QFileInfo::exists(dataDir + str("/admin-token")));
     QVERIFY(server.stop());
+
+    // Left in the environment of later starts (as a service manager would), the token leaves
+    // the process's environment there too; the same token passes without a word, another one
+    // is named as ignored and opens nothing.
+    const QByteArray other = "another-token-" + randomHex(16).toLatin1();
+    for (const QByteArray &given : {token, other}) {
+        server.environment().insert(str("ADMIN_TOKEN"), QString::fromLatin1(given));
+        QVERIFY2(server.start(), server.allOutput().constData());
+        QFile environ(str("/proc/%1/environ").arg(server.pid()));
+        QVERIFY2(environ.open(QIODevice::ReadOnly), qPrintable(environ.errorString()));
+        QVERIFY(!environ.readAll().contains(given));
+        QCOMPARE(server.allOutput().contains("ADMIN_TOKEN is not this vault's admin token"),
+                 given == other);
+        QVERIFY2(!server.allOutput().contains(given), "a token was printed");
+        http.setBaseUrl(server.url());
+        http.setAdminToken(token);
+        QCOMPARE(http.get(str("/admin/secrets")).status, 200);
+        http.setAdminToken(other);
+        QCOMPARE(http.get(str("/admin/secrets")).status, 401);
+        QVERIFY(server.stop());
+    }
 }
 
 void TestE2eStartup::shortAdminTokenRefused()

@@ -19,9 +19,7 @@ void AdminAuth::require(const http::HttpRequest &request)
     if (presented.isEmpty())
         throw ApiError::unauthorized(QStringLiteral("missing_admin_token"),
                                      QStringLiteral("the X-Admin-Token header is required"));
-    if (!m_hash)
-        m_hash = store::VaultStateRepository(m_db).adminTokenHash();
-    if (!m_hash || !crypto::constantTimeEquals(tokenHash(presented), *m_hash))
+    if (!isTokenHash(tokenHash(presented)))
         throw ApiError::unauthorized(QStringLiteral("invalid_admin_token"),
                                      QStringLiteral("invalid admin token"));
 }
@@ -45,6 +43,13 @@ QByteArray AdminAuth::tokenHash(QByteArrayView token)
 std::optional<QByteArray> AdminAuth::takePresetTokenHash()
 {
     return std::exchange(m_presetHash, std::nullopt);
+}
+
+bool AdminAuth::isTokenHash(const QByteArray &tokenHash)
+{
+    if (!m_hash)
+        m_hash = store::VaultStateRepository(m_db).adminTokenHash();
+    return m_hash && crypto::constantTimeEquals(tokenHash, *m_hash);
 }
 
 bool AdminAuth::hasToken()

@@ -28,6 +28,8 @@ public:
     // the server itself need never keep the token.
     void setTokenHash(const QByteArray &tokenHash, const QString &createdAt);
     bool hasToken();
+    // Whether the stored token is the one with this tokenHash() (compared in constant time).
+    bool isTokenHash(const QByteArray &tokenHash);
 
     // A fresh admin token: "cvadm_" + 32 random bytes, base64url.
     static QByteArray generateToken();

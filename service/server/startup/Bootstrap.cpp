@@ -238,18 +238,27 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
     VaultServer &server = *running->server;
 
     server.setKdfProfile(profile);
+    // ADMIN_TOKEN leaves the environment whether or not it is used, and is kept only as the
+    // hash the store keeps of it.
+    std::optional<QByteArray> adminTokenHash;
+    qsizetype adminTokenSize = 0;
+    if (const std::optional<crypto::SecureBytes> fromEnvironment =
+            takeSecretFromEnvironment("ADMIN_TOKEN")) {
+        adminTokenSize = qsizetype(fromEnvironment->size());
+        adminTokenHash = api::AdminAuth::tokenHash(fromEnvironment->view());
+    }
     bool waitingForInit = false;
-    if (!server.isInitialized()) {
-        // ADMIN_TOKEN is kept only as the hash the store keeps of it.
-        std::optional<QByteArray> adminTokenHash;
-        if (const std::optional<crypto::SecureBytes> fromEnvironment =
-                takeSecretFromEnvironment("ADMIN_TOKEN")) {
-            if (qsizetype(fromEnvironment->size()) < MinAdminTokenBytes) {
-                *error = QStringLiteral("ADMIN_TOKEN must be at least %1 characters")
-                             .arg(MinAdminTokenBytes);
-                return nullptr;
-            }
-            adminTokenHash = api::AdminAuth::tokenHash(fromEnvironment->view());
+    if (server.isInitialized()) {
+        if (adminTokenHash && !server.adminAuth().isTokenHash(*adminTokenHash))
+            warn(QStringLiteral("ADMIN_TOKEN is not this vault's admin token and is ignored: the "
+                                "admin token is chosen when the vault is initialised"));
+        if (!unsealAtStartup(server, options, error))
+            return nullptr;
+    } else {
+        if (adminTokenHash && adminTokenSize < MinAdminTokenBytes) {
+            *error = QStringLiteral("ADMIN_TOKEN must be at least %1 characters")
+                         .arg(MinAdminTokenBytes);
+            return nullptr;
         }
         crypto::SecureBytes password;
         if (options.dev) {
@@ -278,8 +287,6 @@ std::unique_ptr<RunningServer> startServer(const ServerOptions &options, QString
         } else if (!initializeAtStartup(server, password, profile, adminTokenHash, error)) {
             return nullptr;
         }
-    } else if (!unsealAtStartup(server, options, error)) {
-        return nullptr;
     }
 
     if (!server.listen(options.listenAddress(), options.listenPort, std::move(tls), error))
