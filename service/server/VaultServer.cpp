@@ -173,7 +173,7 @@ QByteArray VaultServer::initialize(const crypto::SecureBytes &password, crypto::
     const QByteArray token = adminTokenHash ? QByteArray() : generateAdminToken();
     store::Transaction tx(*m_db);
     m_vault->initializeWithPassword(password.view(), profile);
-    m_adminAuth->setTokenHash(adminTokenHash.value_or(api::AdminAuth::tokenHash(token)),
+    m_adminAuth->setTokenHash(adminTokenHash ? *adminTokenHash : api::AdminAuth::tokenHash(token),
                               store::timestamp(m_clock.now()));
     tx.commit();
     return token;

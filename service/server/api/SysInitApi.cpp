@@ -53,7 +53,7 @@ void registerSysInitRoutes(http::Router &router, ApiContext &ctx)
             store::Transaction tx(ctx.db);
             set = ctx.vault.initialize(password.view(), ctx.kdfProfile,
                                        threshold ? int(*threshold) : 0, count ? int(*count) : 0);
-            ctx.adminAuth.setTokenHash(presetHash.value_or(AdminAuth::tokenHash(adminToken)),
+            ctx.adminAuth.setTokenHash(presetHash ? *presetHash : AdminAuth::tokenHash(adminToken),
                                        store::timestamp(ctx.clock.now()));
             tx.commit();
         } catch (...) {
